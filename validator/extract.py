@@ -1,0 +1,114 @@
+"""Find model references in resolved resources.
+
+Two ways in: attributes the table says hold a model (direct references, where any value
+counts, resolved or not), and every other string scanned for model IDs and Bedrock ARNs
+(indirect references: IAM policies, environment variables, state machine definitions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from .attributes import ResourceSpec
+from .model import Candidate, Leaf, Reference, Resource, Span, Usage
+from .modelid import ModelRef, could_mention_model, find_models, parse_model
+
+COMMITMENTS = ("OneMonth", "SixMonths")
+
+
+def extract(
+    resources: Iterable[Resource], table: Mapping[str, ResourceSpec], default_region: str | None
+) -> list[Reference]:
+    """Every model reference in the resources, deduplicated, in file order."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Reference] = []
+    for resource in resources:
+        for ref in _resource_refs(resource, table.get(resource.type), default_region):
+            key = (ref.span, ref.resource, ref.attribute, ref.raw, ref.model_id, ref.origin, ref.unresolved)
+            if key not in seen:
+                seen.add(key)
+                out.append(ref)
+    return out
+
+
+def _resource_refs(resource: Resource, spec: ResourceSpec | None, region: str | None) -> Iterator[Reference]:
+    commitment, commitment_span = _commitment(resource, spec)
+    context = _Context(resource, spec, resource.region or region, commitment, commitment_span)
+    for leaf in resource.leaves:
+        direct = spec is not None and spec.holds_model(leaf.path)
+        for cand in leaf.candidates:
+            yield from (context.direct(leaf, cand) if direct else context.indirect(leaf, cand))
+
+
+def _commitment(resource: Resource, spec: ResourceSpec | None) -> tuple[str | None, Span | None]:
+    if spec is None or spec.commitment is None:
+        return None, None
+    for leaf in resource.leaves:
+        if leaf.path == spec.commitment:
+            texts = [c.text for c in leaf.candidates if c.text in COMMITMENTS]
+            # Of several possible terms, the longest is the one that can outlive the model.
+            return (max(texts, key=COMMITMENTS.index) if texts else None), leaf.span
+    return None, None
+
+
+class _Context:
+    """What every reference of one resource shares."""
+
+    def __init__(self, resource: Resource, spec: ResourceSpec | None, region: str | None,
+                 commitment: str | None, commitment_span: Span | None) -> None:
+        self.resource, self.spec, self.region = resource, spec, region
+        self.commitment, self.commitment_span = commitment, commitment_span
+
+    def direct(self, leaf: Leaf, cand: Candidate) -> Iterator[Reference]:
+        if cand.text is None:
+            yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or "value cannot be resolved")
+            return
+        parsed = parse_model(cand.text)
+        if parsed is not None:
+            yield self._ref(leaf.span, leaf, parsed, cand)
+            return
+        if "${" in cand.text:
+            yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or f"`{cand.text}` cannot be resolved")
+            return
+        yield from self.indirect(leaf, cand, direct=True)
+
+    def indirect(self, leaf: Leaf, cand: Candidate, direct: bool = False) -> Iterator[Reference]:
+        text = cand.text
+        if not text or not could_mention_model(text):
+            return
+        for match in find_models(text):
+            span = leaf.span
+            if cand.line is not None:
+                line = cand.line + text.count("\n", 0, match.start)
+                span = Span(leaf.span.file, line, leaf.span.column if line == leaf.span.line else None)
+            yield self._ref(span, leaf, match.ref, cand, direct=direct)
+
+    def _ref(self, span: Span, leaf: Leaf, parsed: ModelRef | None, cand: Candidate,
+             unresolved: str | None = None, direct: bool = True) -> Reference:
+        if unresolved is None and parsed is not None and parsed.placeholder:
+            unresolved = cand.reason or f"the model in `{parsed.raw}` cannot be resolved"
+        usage = self._usage(parsed, direct)
+        provisioned = usage in ("provisioned", "provisioned-custom")
+        return Reference(
+            span=span,
+            resource=self.resource.address,
+            resource_type=self.resource.type,
+            attribute=leaf.dotted,
+            raw=parsed.raw if parsed else cand.text,
+            model_id=parsed.model_id if parsed else None,
+            usage=usage,
+            region=(parsed.region if parsed else None) or self.region,
+            origin=cand.origin,
+            direct=direct,
+            unresolved=unresolved,
+            commitment=self.commitment if provisioned and direct else None,
+            commitment_span=self.commitment_span if provisioned and direct else None,
+            action=self.resource.action,
+            wildcard=bool(parsed and parsed.wildcard),
+        )
+
+    def _usage(self, parsed: ModelRef | None, direct: bool) -> Usage:
+        usage: Usage = self.spec.usage if (self.spec and direct) else "on-demand"
+        if usage == "provisioned" and parsed is not None and parsed.custom:
+            return "provisioned-custom"
+        return usage

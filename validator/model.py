@@ -1,0 +1,209 @@
+"""The neutral model every stage shares.
+
+Parsers turn files into `Resource`s whose attribute values are already resolved to
+`Candidate`s; the extractor turns those into `Reference`s; rules turn references into
+`Finding`s. Nothing in here knows about a file format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Usage = Literal["on-demand", "provisioned", "customization", "provisioned-custom"]
+Severity = Literal["error", "warning", "note"]
+LifecycleState = Literal["active", "legacy", "extended-access", "eol", "unknown"]
+
+SEVERITY_RANK: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where something is written: `file` as displayed in reports, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value was written when that is not where it is used.
+
+    `chain` lists the steps the value took, first to last, e.g.
+    ("terraform.tfvars: model_id", "module.chat input model_id", "var.model_id").
+    """
+
+    file: str
+    line: int
+    chain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One value an attribute can take once resolved, or why it cannot be known.
+
+    `text` is None when the value cannot be resolved statically; `reason` then says why.
+    `line` is the line where `text` itself begins when it was written literally at the
+    use site (a heredoc starts on the line after its attribute); None otherwise.
+    """
+
+    text: str | None
+    origin: Origin | None = None
+    reason: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A scalar attribute value inside a resource, with every value it can resolve to.
+
+    `path` is the attribute path from the resource body; list positions are dropped, so
+    `variant[0].model_id` is ("variant", "model_id").
+    """
+
+    path: tuple[str, ...]
+    span: Span
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An `iac-check:ignore` comment or CloudFormation Metadata entry."""
+
+    rules: tuple[str, ...]
+    span: Span
+    until: date | None = None
+    until_text: str | None = None
+    reason: str | None = None
+    scope: Literal["line", "resource"] = "line"
+    resource: str | None = None
+    malformed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource (or data source) in the neutral model.
+
+    `address` is how reports name it: `aws_bedrockagent_agent.support`,
+    `module.chat.aws_bedrockagent_agent.this`, or a CloudFormation logical ID.
+    `action` is the plan's action ("create", "update", ...) when the resource comes from a
+    plan; None in source code.
+    """
+
+    address: str
+    type: str
+    span: Span
+    leaves: tuple[Leaf, ...]
+    region: str | None = None
+    action: str | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A file that could not be read or parsed (BDR000)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """What one parse stage hands on: the resources of a file, its problems and suppressions."""
+
+    path: str
+    resources: tuple[Resource, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A place in the code that uses a Bedrock model.
+
+    `model_id` is the normalised foundation-model ID the lifecycle applies to (the base
+    model of a custom-model ARN, the model behind an inference profile); None when the
+    value could not be resolved (`unresolved` says why) or names no specific model.
+    """
+
+    span: Span
+    resource: str
+    resource_type: str
+    attribute: str
+    raw: str | None
+    model_id: str | None
+    usage: Usage
+    region: str | None
+    origin: Origin | None = None
+    direct: bool = True
+    unresolved: str | None = None
+    commitment: str | None = None
+    commitment_span: Span | None = None
+    action: str | None = None
+    wildcard: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict on one reference (or one file, for BDR000)."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    span: Span
+    resource: str | None = None
+    attribute: str | None = None
+    model_id: str | None = None
+    raw: str | None = None
+    usage: str | None = None
+    region: str | None = None
+    lifecycle: LifecycleState | None = None
+    legacy_date: date | None = None
+    extended_access_date: date | None = None
+    eol_date: date | None = None
+    replacement: str | None = None
+    origin: Origin | None = None
+    suppressed: bool = False
+    suppression_reason: str | None = None
+    fingerprint: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.file, self.span.line, self.span.column or 0, self.rule_id, self.model_id or "")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer needs; renderers never go back to the files."""
+
+    as_of: date
+    tool_version: str
+    catalog_updated: date
+    catalog_entries: int
+    files_scanned: int
+    references: tuple[Reference, ...]
+    findings: tuple[Finding, ...]
+    lifecycles: dict[Reference, LifecycleState] = field(default_factory=dict)
+    catalog_overrides: tuple[str, ...] = ()
+    baseline_matched: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity and not f.suppressed)
+
+    @property
+    def suppressed(self) -> int:
+        return sum(1 for f in self.findings if f.suppressed)
+
+    def failed(self, fail_on: str) -> bool:
+        """True when an unsuppressed finding is at or above the `--fail-on` level."""
+        if fail_on == "never":
+            return False
+        floor = SEVERITY_RANK[fail_on]
+        return any(SEVERITY_RANK[f.severity] >= floor for f in self.findings if not f.suppressed)

@@ -1,0 +1,132 @@
+"""Recognise and normalise Bedrock model IDs and ARNs.
+
+Model IDs look like `provider.name[:version][:context]`; ARNs wrap them in several
+resource kinds. Everything the catalog compares is the bare foundation-model version:
+geo prefixes of inference profiles and context-window suffixes are stripped, the base
+model inside a custom-model ARN is taken out, and the ARN's region is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Providers whose IDs are recognised in free text; in a known model attribute any
+# `provider.name` shape counts, so a new provider still reaches BDR004.
+PROVIDERS = (
+    "ai21", "amazon", "anthropic", "cohere", "deepseek", "google", "luma", "meta", "minimax",
+    "mistral", "moonshot", "moonshotai", "nvidia", "openai", "qwen", "stability", "twelvelabs",
+    "writer", "zai",
+)
+GEO_PREFIXES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov", "global")
+
+_SEG = r"[a-z0-9][a-z0-9-]{0,62}"
+_MODEL = rf"{_SEG}\.{_SEG}(?:\.{_SEG}){{0,2}}(?::[a-z0-9-]{{1,63}}){{0,2}}"
+_PLACEHOLDER = r"\$\{[^}]{1,200}\}"
+_ARN = re.compile(
+    r"arn:(?P<partition>aws(?:-[a-z]+){0,2}|" + _PLACEHOLDER + r"):bedrock:"
+    r"(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d|" + _PLACEHOLDER + r"|\*)?:"
+    r"(?P<account>\d{12}|" + _PLACEHOLDER + r"|\*)?:"
+    r"(?P<kind>foundation-model|inference-profile|application-inference-profile|custom-model|"
+    r"provisioned-model|model-customization-job|imported-model|custom-model-deployment|"
+    r"(?:default-)?prompt-router)/"
+    r"(?P<rest>[A-Za-z0-9._:/*${}-]*[A-Za-z0-9*}])"
+)
+_FREE_ID = re.compile(
+    r"(?<![A-Za-z0-9._/:-])"
+    r"(?P<id>(?:(?:" + "|".join(GEO_PREFIXES) + r")\.)?"
+    r"(?:" + "|".join(PROVIDERS) + r")\." + _SEG + r"(?:\." + _SEG + r"){0,2}"
+    r"(?::[a-z0-9-]{1,63}){0,2})"
+    r"(?![A-Za-z0-9_.-]*[A-Za-z0-9_])"
+)
+_ANCHORED_ID = re.compile(rf"^(?:(?:{'|'.join(GEO_PREFIXES)})\.)?{_MODEL}$")
+_CONTEXT_SUFFIX = re.compile(r"^(?P<base>.+:\d+):(?P<ctx>\d+k)$")
+_GEO = re.compile(rf"^(?:{'|'.join(GEO_PREFIXES)})\.(?=[a-z0-9-]+\.)")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """A model named by a string.
+
+    `model_id` is None when the string names no specific foundation model: a wildcard,
+    an unresolved placeholder, an opaque application-profile or provisioned-model ARN.
+    `custom` is True when the model is the base of a custom model.
+    """
+
+    raw: str
+    model_id: str | None
+    region: str | None = None
+    kind: str = "model-id"
+    custom: bool = False
+    wildcard: bool = False
+    placeholder: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A model reference found inside a longer string, with its offset in that string."""
+
+    start: int
+    ref: ModelRef
+
+
+def normalise_id(model_id: str) -> str:
+    """Strip a cross-region geo prefix and a context-window suffix from a model ID."""
+    bare = _GEO.sub("", model_id)
+    suffix = _CONTEXT_SUFFIX.match(bare)
+    return suffix.group("base") if suffix else bare
+
+
+def _is_placeholder(text: str) -> bool:
+    return "${" in text or "*" in text
+
+
+def _from_arn(m: re.Match[str]) -> ModelRef:
+    raw, kind, rest = m.group(0), m.group("kind"), m.group("rest")
+    region = m.group("region")
+    region = None if not region or _is_placeholder(region) else region
+    if kind in ("foundation-model", "inference-profile"):
+        if rest.endswith("*") or rest == "*":
+            return ModelRef(raw, None, region, kind, wildcard=True)
+        if "${" in rest:
+            return ModelRef(raw, None, region, kind, placeholder=True)
+        return ModelRef(raw, normalise_id(rest), region, kind)
+    if kind in ("custom-model", "model-customization-job"):
+        base = rest.rsplit("/", 1)[0] if "/" in rest else rest
+        if _is_placeholder(base):
+            return ModelRef(raw, None, region, kind, custom=True, placeholder=True)
+        if not _ANCHORED_ID.match(base):  # imported weights have no Bedrock base model
+            return ModelRef(raw, None, region, kind, custom=True)
+        return ModelRef(raw, normalise_id(base), region, kind, custom=True)
+    return ModelRef(raw, None, region, kind, wildcard=rest.endswith("*"))
+
+
+def parse_model(value: str) -> ModelRef | None:
+    """Classify a whole attribute value: an ARN, a geo-prefixed profile ID or a bare ID."""
+    text = value.strip()
+    arn = _ARN.fullmatch(text)
+    if arn:
+        return _from_arn(arn)
+    if _ANCHORED_ID.match(text):
+        return ModelRef(text, normalise_id(text))
+    return None
+
+
+def find_models(text: str) -> list[Match]:
+    """Every Bedrock model ARN or known-provider model ID inside free text."""
+    found: list[Match] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ARN.finditer(text):
+        found.append(Match(m.start(), _from_arn(m)))
+        taken.append((m.start(), m.end()))
+    for m in _FREE_ID.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        found.append(Match(m.start(), ModelRef(m.group("id"), normalise_id(m.group("id")))))
+    return sorted(found, key=lambda x: x.start)
+
+
+def could_mention_model(text: str) -> bool:
+    """Cheap test before the regexes: the text names bedrock or a known provider."""
+    low = text.lower()
+    return "bedrock" in low or any(p + "." in low for p in PROVIDERS)

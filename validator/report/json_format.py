@@ -1,0 +1,92 @@
+"""The JSON report (SPEC section 8); its schema ships as `schemas/report.schema.json`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from ..model import Finding, Origin, Reference, Report
+from . import RenderOptions
+
+SCHEMA_VERSION = "1"
+
+
+def _date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def origin(value: Origin | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"file": value.file, "line": value.line, "chain": list(value.chain)}
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "severity": f.severity,
+        "message": f.message,
+        "file": f.span.file,
+        "line": f.span.line,
+        "column": f.span.column,
+        "resource": f.resource,
+        "attribute": f.attribute,
+        "model_id": f.model_id,
+        "raw": f.raw,
+        "usage": f.usage,
+        "region": f.region,
+        "lifecycle": f.lifecycle,
+        "legacy_date": _date(f.legacy_date),
+        "extended_access_date": _date(f.extended_access_date),
+        "eol_date": _date(f.eol_date),
+        "replacement": f.replacement,
+        "origin": origin(f.origin),
+        "suppressed": f.suppressed,
+        "suppression_reason": f.suppression_reason,
+        "fingerprint": f.fingerprint,
+    }
+
+
+def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
+    return {
+        "file": r.span.file,
+        "line": r.span.line,
+        "column": r.span.column,
+        "resource": r.resource,
+        "attribute": r.attribute,
+        "raw": r.raw,
+        "model_id": r.model_id,
+        "usage": r.usage,
+        "region": r.region,
+        "lifecycle": lifecycle or "unknown",
+        "origin": origin(r.origin),
+    }
+
+
+def document(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "iac-check", "version": report.tool_version},
+        "catalog": {
+            "updated": report.catalog_updated.isoformat(),
+            "entries": report.catalog_entries,
+            "overrides": list(report.catalog_overrides),
+        },
+        "as_of": report.as_of.isoformat(),
+        "summary": {
+            "files_scanned": report.files_scanned,
+            "references": len(report.references),
+            "errors": report.count("error"),
+            "warnings": report.count("warning"),
+            "notes": report.count("note"),
+            "suppressed": report.suppressed,
+            "baseline_matched": report.baseline_matched,
+        },
+        "findings": [finding(f) for f in report.findings],
+        "references": [reference(r, report.lifecycles.get(r)) for r in report.references],
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(document(report), indent=2) + "\n"

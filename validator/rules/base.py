@@ -1,0 +1,80 @@
+"""What every rule shares: the context it may consult and the way it phrases a finding."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from ..catalog import Catalog, Phase
+from ..model import Finding, Reference, Severity, Span
+
+
+class Policy(Protocol):
+    def denies(self, model_id: str) -> bool: ...
+
+
+@dataclass
+class Context:
+    """What rules may consult: the catalog, the as-of date and the run's policy settings."""
+
+    catalog: Catalog
+    as_of: date
+    fail_within: int = 0
+    policy: Policy | None = None
+    _phases: dict[tuple[str, str, str | None], Phase] = field(default_factory=dict)
+
+    def phase(self, ref: Reference) -> Phase | None:
+        """The reference's lifecycle phase as of as-of; None when it names no model."""
+        if ref.model_id is None:
+            return None
+        key = (ref.model_id, ref.usage, ref.region)
+        if key not in self._phases:
+            self._phases[key] = self.catalog.phase(ref.model_id, ref.usage, ref.region, self.as_of)
+        return self._phases[key]
+
+    def days_left(self, phase: Phase) -> int | None:
+        return None if phase.eol_date is None else (phase.eol_date - self.as_of).days
+
+
+def fingerprint(file: str, resource: str | None, attribute: str | None, rule_id: str, model: str | None) -> str:
+    """Stable across line moves, distinct across files (SPEC section 7)."""
+    key = "\x1f".join([file, resource or "", attribute or "", rule_id, model or ""])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def where(phase: Phase) -> str:
+    """How a region-scoped lifecycle row is qualified in a message."""
+    if phase.regions is None:
+        return ""
+    regions = ", ".join(phase.regions)
+    return f" in {regions}" if phase.region_known else f" in {regions} (the code sets no region)"
+
+
+def finding(ctx: Context, rule_id: str, severity: Severity, ref: Reference, message: str,
+            span: Span | None = None) -> Finding:
+    """A finding about `ref`, with the lifecycle fields and the replacement filled in."""
+    phase = ctx.phase(ref)
+    replacement = ctx.catalog.replacement(ref.model_id, ctx.as_of, ref.region) if ref.model_id else None
+    if replacement and replacement != ref.model_id:
+        message += f" Replace with {replacement}."
+    return Finding(
+        rule_id=rule_id,
+        severity=severity,
+        message=message,
+        span=span or ref.span,
+        resource=ref.resource,
+        attribute=ref.attribute,
+        model_id=ref.model_id,
+        raw=ref.raw,
+        usage=ref.usage,
+        region=ref.region,
+        lifecycle=phase.state if phase else None,
+        legacy_date=phase.legacy_date if phase else None,
+        extended_access_date=phase.extended_access_date if phase else None,
+        eol_date=phase.eol_date if phase else None,
+        replacement=replacement if replacement != ref.model_id else None,
+        origin=ref.origin,
+        fingerprint=fingerprint((span or ref.span).file, ref.resource, ref.attribute, rule_id, ref.model_id or ref.raw),
+    )

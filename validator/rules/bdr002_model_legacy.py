@@ -1,0 +1,28 @@
+"""The referenced model version is Legacy: it has an end-of-life date.
+
+A Legacy version still works, but AWS has set the date on which it stops, new customers
+cannot use it, and accounts that stop using it for a while may lose access. Plan the
+migration before the EOL date. With `--fail-within DAYS` the finding becomes an error once
+the EOL date is at most that many days away, so the gate closes before the outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Finding, Reference
+from .base import Context, finding, where
+
+ID = "BDR002"
+NAME = "model-legacy"
+SEVERITY = "warning"
+
+
+def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
+    phase = ctx.phase(ref)
+    if phase is None or phase.state != "legacy":
+        return
+    days = ctx.days_left(phase)
+    severity = "error" if days is not None and days <= ctx.fail_within else SEVERITY
+    eol = f"; end of life {phase.eol_date} ({days} days left)" if days is not None else "; no EOL date is published yet"
+    yield finding(ctx, ID, severity, ref, f"{ref.model_id} is Legacy since {phase.legacy_date}{where(phase)}{eol}.")

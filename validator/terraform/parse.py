@@ -1,0 +1,307 @@
+"""Parse HCL (`.tf`, `.tfvars`) into `syntax` objects with exact lines.
+
+python-hcl2's `with_meta` option does nothing in 8.x, but every node of its rule tree
+carries lark's position, so this walks the rule tree and keeps `_meta.line`. That is an
+internal attribute: the dependency is pinned to the minor version for that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import hcl2
+from hcl2.rules import base, containers, expressions, functions, indexing, literal_rules, strings
+from lark.exceptions import UnexpectedInput
+
+from .syntax import (
+    Attribute,
+    Block,
+    Call,
+    Cond,
+    ConfigFile,
+    Expr,
+    Index,
+    ListX,
+    Lit,
+    MapX,
+    Opaque,
+    Ref,
+    Template,
+)
+
+
+class HclSyntaxError(Exception):
+    """A file python-hcl2 cannot parse; carries the position when lark gives one."""
+
+    def __init__(self, message: str, line: int = 1, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def parse_hcl(text: str, path: str) -> ConfigFile:
+    """Parse one HCL file; raise HclSyntaxError with a one-line message on bad input."""
+    try:
+        tree = hcl2.parses(text.lstrip("\ufeff"))
+    except UnexpectedInput as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
+        raise HclSyntaxError(_short(first), exc.line or 1, exc.column or None) from None
+    except RecursionError:
+        raise HclSyntaxError("nesting too deep to parse") from None
+    except Exception as exc:  # python-hcl2 raises assorted errors on malformed input
+        raise HclSyntaxError(f"cannot parse: {type(exc).__name__}: {_short(str(exc))}") from None
+    body = tree.children[0]
+    return ConfigFile(path, _blocks(body), _attributes(body))
+
+
+def _short(message: str) -> str:
+    # lark names tokens by grammar symbol and repeats the position: keep what a user needs.
+    message = re.sub(r"Token\('\$END', ''\)", "end of file", message)
+    message = re.sub(r"Token\('[A-Z_$]+', '([^']*)'\)", r"'\1'", message)
+    message = re.sub(r" at line \d+, column \d+\.?", "", message)
+    return message if len(message) <= 160 else message[:157] + "..."
+
+
+def _line(rule: Any) -> int:
+    meta = getattr(rule, "_meta", None)
+    return getattr(meta, "line", None) or 1
+
+
+def _blocks(body: Any) -> tuple[Block, ...]:
+    return tuple(_block(c) for c in body.children if isinstance(c, base.BlockRule))
+
+
+def _attributes(body: Any) -> tuple[Attribute, ...]:
+    return tuple(
+        Attribute(c.identifier.serialize(), expr(c.expression), _line(c), c._meta.column)
+        for c in body.children
+        if isinstance(c, base.AttributeRule)
+    )
+
+
+def _block(rule: Any) -> Block:
+    names = [c for c in rule.children if isinstance(c, (literal_rules.IdentifierRule, strings.StringRule))]
+    labels = tuple(_label(n) for n in names)
+    body = next(c for c in rule.children if isinstance(c, base.BodyRule))
+    end = getattr(rule._meta, "end_line", None) or _line(rule)
+    return Block(labels[0], labels[1:], _line(rule), end, _attributes(body), _blocks(body))
+
+
+def _label(rule: Any) -> str:
+    text = rule.serialize()
+    return text[1:-1] if text.startswith('"') and text.endswith('"') else text
+
+
+def expr(rule: Any) -> Expr:
+    """Turn one expression rule into a syntax tree; anything unmodelled becomes Opaque."""
+    while isinstance(rule, expressions.ExprTermRule) and _inner(rule) is not None:
+        rule = _inner(rule)
+    line = _line(rule)
+    handler = _HANDLERS.get(type(rule))
+    if handler is not None:
+        return handler(rule, line)
+    return Opaque(_text(rule), line)
+
+
+def _inner(rule: Any) -> Any:
+    kids = [c for c in rule.children if isinstance(c, base.LarkRule) and not _is_trivia(c)]
+    return kids[0] if len(kids) == 1 else None
+
+
+def _is_trivia(rule: Any) -> bool:
+    return type(rule).__name__ == "NewLineOrCommentRule"
+
+
+def _text(rule: Any) -> str:
+    try:
+        text = str(rule.serialize())
+    except Exception:
+        return "<expression>"
+    return text[2:-1] if text.startswith("${") and text.endswith("}") else text
+
+
+def _literal(rule: Any, line: int) -> Expr:
+    text = rule.serialize()
+    return Lit({"true": True, "false": False, "null": None}.get(text, text), line)
+
+
+def _number(rule: Any, line: int) -> Expr:
+    value = rule.serialize()
+    try:
+        return Lit(int(value) if isinstance(rule, literal_rules.IntLitRule) else float(value), line)
+    except (TypeError, ValueError):
+        return Opaque(str(value), line)
+
+
+def _identifier(rule: Any, line: int) -> Expr:
+    return Ref((rule.serialize(),), line)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    text = text.replace("$${", "${").replace("%%{", "%{")
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
+
+
+def _string(rule: Any, line: int) -> Expr:
+    parts: list[str | Expr] = []
+    for part in rule.children:
+        if not isinstance(part, strings.StringPartRule):
+            continue
+        for piece in part.children:
+            if isinstance(piece, strings.InterpolationRule):
+                parts.append(expr(piece.children[1]))
+            elif isinstance(piece, base.LarkRule):
+                parts.append(Opaque(_text(piece), line))
+            else:
+                parts.append(_unescape(str(piece.value)))
+    return _template(parts, line, line)
+
+
+def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
+    merged: list[str | Expr] = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    if all(isinstance(p, str) for p in merged):
+        # A heredoc's text starts on the line after its marker: matches inside it count from there.
+        return Lit("".join(merged), body_line)  # type: ignore[arg-type]
+    return Template(tuple(merged), line, body_line)
+
+
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2\s*$", re.S)
+
+
+def _heredoc(rule: Any, line: int) -> Expr:
+    raw = str(rule.children[0].value)
+    m = _HEREDOC.match(raw)
+    if not m:
+        return Opaque(raw, line)
+    body = m.group(3)
+    if m.group(1):
+        lines = body.split("\n")
+        indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+        body = "\n".join(x[indent:] for x in lines)
+    return _template(_split_interpolations(body, line + 1), line, line + 1)
+
+
+def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
+    """Heredoc bodies come back as raw text: find `${...}` and parse each expression."""
+    parts: list[str | Expr] = []
+    pos = 0
+    for start in (m.start() for m in re.finditer(r"(?<!\$)\$\{", body)):
+        if start < pos:
+            continue
+        end = _closing_brace(body, start + 2)
+        if end < 0:
+            break
+        parts.append(body[pos:start])
+        parts.append(_parse_fragment(body[start + 2 : end], first_line + body.count("\n", 0, start)))
+        pos = end + 1
+    parts.append(body[pos:])
+    return [p.replace("$${", "${") if isinstance(p, str) else p for p in parts]
+
+
+def _closing_brace(text: str, pos: int) -> int:
+    depth, quoted = 1, False
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if ch == '"' and text[i - 1] != "\\":
+            quoted = not quoted
+        elif not quoted and ch == "{":
+            depth += 1
+        elif not quoted and ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _parse_fragment(source: str, line: int) -> Expr:
+    try:
+        attr = hcl2.parses(f"x = {source.strip()}\n").children[0].children[0]
+    except Exception:
+        return Opaque(source.strip(), line)
+    return _relined(expr(attr.expression), line)
+
+
+def _relined(node: Expr, line: int) -> Expr:
+    # A fragment parsed on its own starts at line 1; it belongs on the heredoc's line.
+    fields = {f: getattr(node, f) for f in node.__slots__}  # type: ignore[union-attr]
+    fields["line"] = line
+    if "body_line" in fields:
+        fields["body_line"] = line
+    return type(node)(**fields)
+
+
+def _function(rule: Any, line: int) -> Expr:
+    name = rule.children[0].serialize()
+    args = next((c for c in rule.children if isinstance(c, functions.ArgumentsRule)), None)
+    items = () if args is None else tuple(
+        expr(a) for a in args.children if isinstance(a, expressions.ExpressionRule)
+    )
+    return Call(name, items, line)
+
+
+def _conditional(rule: Any, line: int) -> Expr:
+    parts = [c for c in rule.children if isinstance(c, expressions.ExpressionRule)]
+    if len(parts) != 3:
+        return Opaque(_text(rule), line)
+    return Cond(expr(parts[0]), expr(parts[1]), expr(parts[2]), line)
+
+
+def _tuple(rule: Any, line: int) -> Expr:
+    return ListX(tuple(expr(c) for c in rule.children if isinstance(c, expressions.ExpressionRule)), line)
+
+
+def _object(rule: Any, line: int) -> Expr:
+    items: list[tuple[str, Expr]] = []
+    for elem in rule.children:
+        if not isinstance(elem, containers.ObjectElemRule):
+            continue
+        key_rule, value_rule = elem.children[0], elem.children[-1]
+        key = str(key_rule.serialize())
+        items.append((key[1:-1] if key.startswith('"') else key, expr(value_rule)))
+    return MapX(tuple(items), line)
+
+
+def _get_attr(rule: Any, line: int) -> Expr:
+    target = expr(rule.children[0])
+    name = rule.children[1].children[-1].serialize()
+    if isinstance(target, Ref):
+        return Ref((*target.parts, name), line)
+    return Opaque(_text(rule), line)
+
+
+def _index(rule: Any, line: int) -> Expr:
+    target = expr(rule.children[0])
+    index = rule.children[1]
+    key_rule = next((c for c in index.children if isinstance(c, expressions.ExpressionRule)), None)
+    if key_rule is None:  # `.0` short index
+        key: Expr = Lit(int(str(index.serialize()).lstrip(".") or 0), line)
+    else:
+        key = expr(key_rule)
+    if isinstance(target, Ref) and isinstance(key, Lit) and isinstance(key.value, (str, int)):
+        return Ref((*target.parts, key.value), line)
+    return Index(target, key, line)
+
+
+_HANDLERS: dict[type, Any] = {
+    literal_rules.LiteralValueRule: _literal,
+    literal_rules.IntLitRule: _number,
+    literal_rules.FloatLitRule: _number,
+    literal_rules.IdentifierRule: _identifier,
+    strings.StringRule: _string,
+    strings.HeredocTemplateRule: _heredoc,
+    strings.HeredocTrimTemplateRule: _heredoc,
+    functions.FunctionCallRule: _function,
+    expressions.ConditionalRule: _conditional,
+    containers.TupleRule: _tuple,
+    containers.ObjectRule: _object,
+    indexing.GetAttrExprTermRule: _get_attr,
+    indexing.IndexExprTermRule: _index,
+}

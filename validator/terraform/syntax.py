@@ -1,0 +1,121 @@
+"""Terraform's configuration as plain data: blocks, attributes and expression trees.
+
+The parser builds these from python-hcl2's rule tree, and the `.tf.json` reader from JSON,
+so the resolver evaluates one small expression language whatever the file syntax was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Scalar = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Scalar
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A string with interpolations; `parts` are literal text and expressions in order.
+
+    `body_line` is where the text starts: the line after `<<EOT` for a heredoc.
+    """
+
+    parts: tuple[str | Expr, ...]
+    line: int
+    body_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A static traversal such as `var.model_id`, `local.models["chat"]` or `aws_x.y.arn`."""
+
+    parts: tuple[str | int, ...]
+    line: int
+
+    @property
+    def text(self) -> str:
+        out = str(self.parts[0])
+        for p in self.parts[1:]:
+            out += f"[{p}]" if isinstance(p, int) else f".{p}"
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """`target[key]` where the key is itself an expression."""
+
+    target: Expr
+    key: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    test: Expr
+    then: Expr
+    other: Expr
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Expr, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListX:
+    items: tuple[Expr, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MapX:
+    items: tuple[tuple[str, Expr], ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An expression the resolver does not evaluate (for-expressions, arithmetic, splats)."""
+
+    text: str
+    line: int
+
+
+Expr = Lit | Template | Ref | Index | Cond | Call | ListX | MapX | Opaque
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    line: int
+    end_line: int
+    attributes: tuple[Attribute, ...]
+    blocks: tuple[Block, ...]
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """One `.tf`, `.tf.json` or tfvars file: `path` as displayed, its top-level content."""
+
+    path: str
+    blocks: tuple[Block, ...]
+    attributes: tuple[Attribute, ...] = ()
