@@ -37,6 +37,11 @@ class Context:
     def days_left(self, phase: Phase) -> int | None:
         return None if phase.eol_date is None else (phase.eol_date - self.as_of).days
 
+    def escalated(self, phase: Phase, severity: Severity) -> Severity:
+        """`--fail-within`: a version at most that many days from its EOL is an error."""
+        days = self.days_left(phase)
+        return "error" if days is not None and days <= self.fail_within else severity
+
 
 def fingerprint(file: str, resource: str | None, attribute: str | None, rule_id: str, model: str | None) -> str:
     """Stable across line moves, distinct across files (SPEC section 7)."""
@@ -44,12 +49,14 @@ def fingerprint(file: str, resource: str | None, attribute: str | None, rule_id:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def where(phase: Phase) -> str:
+def where(phase: Phase, region: str | None) -> str:
     """How a region-scoped lifecycle row is qualified in a message."""
     if phase.regions is None:
         return ""
-    regions = ", ".join(phase.regions)
-    return f" in {regions}" if phase.region_known else f" in {regions} (the code sets no region)"
+    if region is not None:
+        return f" in {region}"
+    shown = ", ".join(phase.regions[:6]) + (f" and {len(phase.regions) - 6} more" if len(phase.regions) > 6 else "")
+    return f" in {shown} (the code sets no region: pass --region)"
 
 
 def finding(ctx: Context, rule_id: str, severity: Severity, ref: Reference, message: str,

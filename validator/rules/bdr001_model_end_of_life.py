@@ -24,5 +24,5 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
         return
     observed = " (observed: AWS listed it as end of life by then)" if phase.confidence == "observed" else ""
     yield finding(ctx, ID, SEVERITY, ref,
-                  f"{ref.model_id} reached end of life on {phase.eol_date}{where(phase)}{observed}: "
+                  f"{ref.model_id} reached end of life on {phase.eol_date}{where(phase, ref.region)}{observed}: "
                   f"{ref.usage} requests to it fail.")

@@ -23,6 +23,6 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
     if phase is None or phase.state != "legacy":
         return
     days = ctx.days_left(phase)
-    severity = "error" if days is not None and days <= ctx.fail_within else SEVERITY
-    eol = f"; end of life {phase.eol_date} ({days} days left)" if days is not None else "; no EOL date is published yet"
-    yield finding(ctx, ID, severity, ref, f"{ref.model_id} is Legacy since {phase.legacy_date}{where(phase)}{eol}.")
+    eol = f"end of life {phase.eol_date} ({days} days left)" if days is not None else "no EOL date is published yet"
+    yield finding(ctx, ID, ctx.escalated(phase, SEVERITY), ref,
+                  f"{ref.model_id} is Legacy since {phase.legacy_date}{where(phase, ref.region)}; {eol}.")

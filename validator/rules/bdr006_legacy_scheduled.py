@@ -22,4 +22,4 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
         return
     eol = f", end of life {phase.eol_date}" if phase.eol_date else ""
     yield finding(ctx, ID, SEVERITY, ref,
-                  f"{ref.model_id} becomes Legacy on {phase.scheduled_legacy}{where(phase)}{eol}.")
+                  f"{ref.model_id} becomes Legacy on {phase.scheduled_legacy}{where(phase, ref.region)}{eol}.")

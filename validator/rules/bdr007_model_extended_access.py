@@ -22,8 +22,7 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
     phase = ctx.phase(ref)
     if phase is None or phase.state != "extended-access":
         return
-    days = ctx.days_left(phase)
-    severity = "error" if days is not None and days <= ctx.fail_within else SEVERITY
-    yield finding(ctx, ID, severity, ref,
-                  f"{ref.model_id} is in public extended access since {phase.extended_access_date}{where(phase)}: "
-                  f"prices may rise; end of life {phase.eol_date} ({days} days left).")
+    yield finding(ctx, ID, ctx.escalated(phase, SEVERITY), ref,
+                  f"{ref.model_id} is in public extended access since {phase.extended_access_date}"
+                  f"{where(phase, ref.region)}: prices may rise; end of life {phase.eol_date} "
+                  f"({ctx.days_left(phase)} days left).")

@@ -38,9 +38,10 @@ def with_step(val: Val, step: str, file: str, line: int) -> Val:
     """Record that the value passed through `step`; a value written here starts its origin."""
     if not val.known:
         return val
+    # Past a variable or local the text is no longer where it is used: drop its line.
     if val.origin is None:
         return replace(val, origin=Origin(file, line, (step,)), line=None)
-    return replace(val, origin=replace(val.origin, chain=(*val.origin.chain, step)))
+    return replace(val, origin=replace(val.origin, chain=(*val.origin.chain, step)), line=None)
 
 
 Lookup = Callable[[Ref], list[Val]]
@@ -120,10 +121,16 @@ def _join(parts: tuple[Val, ...], line: int) -> Val:
             # Keep the literal text around the unknown part, so an ARN with an
             # unresolved account or region still shows the model it names.
             text = "".join(as_text(v.value) if v.known else "${?}" for v in parts)
-            return Val(text, origin=_first_origin(parts), reason=missing.reason, line=line)
+            return Val(text, origin=_main_origin(parts), reason=missing.reason, line=line)
         return missing
-    origin = _first_origin(parts)
+    origin = _main_origin(parts)
     return Val("".join(as_text(v.value) for v in parts), origin=origin, line=None if origin else line)
+
+
+def _main_origin(parts: tuple[Val, ...]) -> Origin | None:
+    """The origin of the longest interpolated piece: in an ARN that is the model, not the region."""
+    pieces = [v for v in parts if v.origin is not None]
+    return max(pieces, key=lambda v: len(as_text(v.value))).origin if pieces else None
 
 
 def _has_literal_text(parts: tuple[Val, ...]) -> bool:

@@ -1,0 +1,340 @@
+"""The Bedrock model lifecycle catalog: load it, check it, and answer phase questions.
+
+`Catalog.phase` is the one place that compares lifecycle dates with as-of (SPEC 1), so rules,
+reports and commands all agree on what Legacy, extended access and EOL mean.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib.resources import files
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+from validator.model import LifecycleState, Usage
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+Confidence = Literal["confirmed", "observed"]
+
+PACKAGE = "validator.policies"
+BUNDLED = "bedrock-lifecycle.yaml"
+UNMAPPED = "unmapped:"
+"""Prefix of a documented version whose model ID is unknown: listed, but never matched."""
+
+_RANK: dict[str, int] = {"active": 0, "legacy": 1, "extended-access": 2, "eol": 3}
+# A usage without its own EOL date borrows these, in order, before the row's EOL (SPEC 1):
+# a customization job runs on the on-demand base model; custom PT is PT on that base.
+_EOL_KEYS: dict[str, tuple[str, ...]] = {
+    "on-demand": ("on-demand",),
+    "customization": ("on-demand",),
+    "provisioned": ("provisioned",),
+    "provisioned-custom": ("provisioned-custom", "provisioned"),
+}
+
+
+class CatalogError(Exception):
+    """A catalog file that cannot be used; the message names the file (exit code 2)."""
+
+
+class _TextDates(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loader that keeps dates as text, so the schema checks what was written."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a row's dates come from; `published` is the source's `date` when known."""
+
+    url: str
+    published: date | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """The lifecycle dates of a version in some regions (`regions` None: every region)."""
+
+    regions: tuple[str, ...] | None
+    legacy: date | None
+    extended_access: date | None
+    eol: date | None
+    eol_by_usage: tuple[tuple[str, date], ...]
+    confidence: Confidence
+    note: str | None
+    sources: tuple[Source, ...]
+
+    def eol_for(self, usage: Usage) -> date | None:
+        """The EOL date for a usage: its own date, a borrowed one, else the row's."""
+        by_usage = dict(self.eol_by_usage)
+        return next((by_usage[key] for key in _EOL_KEYS[usage] if key in by_usage), self.eol)
+
+    def state(self, usage: Usage, as_of: date) -> LifecycleState:
+        """The phase on as-of; an unknown date never moves a version on (SPEC 1)."""
+        eol = self.eol_for(usage)
+        if eol is not None and eol <= as_of:
+            return "eol"
+        if self.extended_access is not None and self.extended_access <= as_of:
+            return "extended-access"
+        if self.legacy is not None and self.legacy <= as_of:
+            return "legacy"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """Where a version stands for one usage, region and as-of date; rules phrase this.
+
+    `regions` are those of the row applied (None: every region); `region_known` is False when
+    the region was not given and the version's rows differ by region, so a finding must say
+    which regions it is about. `scheduled_legacy` is a legacy date still ahead (BDR006).
+    """
+
+    state: LifecycleState
+    entry: Entry | None = field(default=None, repr=False)
+    legacy_date: date | None = None
+    extended_access_date: date | None = None
+    eol_date: date | None = None
+    regions: tuple[str, ...] | None = None
+    region_known: bool = True
+    confidence: Confidence | None = None
+    scheduled_legacy: date | None = None
+    eol_not_before: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One model version: its ids, recommended replacement and lifecycle rows."""
+
+    id: str
+    name: str
+    provider: str
+    aliases: tuple[str, ...] = ()
+    replacement: str | None = None
+    eol_not_before: date | None = None
+    lifecycle: tuple[Row, ...] = ()
+
+    def phase(self, usage: Usage, region: str | None, as_of: date) -> Phase:
+        """The phase of this version; with no row for the region it is Active there."""
+        row = self._row_for(usage, region, as_of)
+        region_known = region is not None or all(r.regions is None for r in self.lifecycle)
+        if row is None:
+            return Phase("active", self, region_known=region_known,
+                         eol_not_before=self.eol_not_before)
+        scheduled = row.legacy if row.legacy is not None and row.legacy > as_of else None
+        return Phase(
+            state=row.state(usage, as_of),
+            entry=self,
+            legacy_date=row.legacy,
+            extended_access_date=row.extended_access,
+            eol_date=row.eol_for(usage),
+            regions=row.regions,
+            region_known=region_known,
+            confidence=row.confidence,
+            scheduled_legacy=scheduled,
+            eol_not_before=self.eol_not_before,
+        )
+
+    def _row_for(self, usage: Usage, region: str | None, as_of: date) -> Row | None:
+        """The row listing the region, else an every-region row; with no region, the row
+        furthest along (ties: earliest EOL), since it is the one that may break the code."""
+        if region is None:
+            return min(self.lifecycle, default=None, key=lambda row: (
+                -_RANK[row.state(usage, as_of)], row.eol_for(usage) or date.max))
+        listed = (row for row in self.lifecycle if row.regions and region in row.regions)
+        everywhere = (row for row in self.lifecycle if row.regions is None)
+        return next(chain(listed, everywhere), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The merged catalog; building one checks ids, replacements and cycles (ValueError)."""
+
+    updated: date
+    overrides: tuple[str, ...]
+    entries: tuple[Entry, ...]
+    _index: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = _index_of(self.entries)
+        matchable = {key: entry for key, entry in index.items() if not key.startswith(UNMAPPED)}
+        object.__setattr__(self, "_index", matchable)
+        for entry in self.entries:
+            _check_chain(entry, matchable)
+
+    def find(self, model_id: str) -> Entry | None:
+        """The entry for a canonical id or alias, tolerating a missing or extra ':0'."""
+        if model_id.endswith(":0"):
+            tries = (model_id, model_id[:-2])
+        elif ":" not in model_id:
+            tries = (model_id, f"{model_id}:0")
+        else:
+            tries = (model_id,)
+        return next((self._index[key] for key in tries if key in self._index), None)
+
+    def ids(self) -> tuple[str, ...]:
+        """Every id a reference can match (canonical and aliases), for "did you mean"."""
+        return tuple(sorted(self._index))
+
+    def phase(self, model_id: str, usage: Usage, region: str | None, as_of: date) -> Phase:
+        """The phase of a model id; 'unknown' only when the catalog does not know it."""
+        entry = self.find(model_id)
+        return Phase("unknown") if entry is None else entry.phase(usage, region, as_of)
+
+    def replacement(self, model_id: str, as_of: date, region: str | None = None) -> str | None:
+        """The first Active version down the replacement chain, else the chain's last one:
+        recommending a version that is itself Legacy or EOL would only postpone the work."""
+        entry = self.find(model_id)
+        found = None
+        while entry is not None and entry.replacement is not None:
+            entry = self._index[entry.replacement]
+            found = entry.id
+            if entry.phase("on-demand", region, as_of).state == "active":
+                break
+        return found
+
+
+def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
+    """The bundled catalog, then each user catalog adding or overriding entries by id."""
+    catalog = _load(files(PACKAGE) / BUNDLED, f"{BUNDLED} (bundled)", None)
+    for path in extra:
+        catalog = _load(Path(path), str(path), catalog)
+    return catalog
+
+
+def _load(source: Traversable | Path, name: str, base: Catalog | None) -> Catalog:
+    """Read one catalog file and merge it over `base`; every failure names the file."""
+    document = _read(source, name)
+    try:
+        added = [_entry(model) for model in document["models"]]
+        _index_of(added)
+        if base is None:
+            return Catalog(date.fromisoformat(document["updated"]), (), tuple(added))
+        merged = {entry.id: entry for entry in (*base.entries, *added)}
+        overrides = tuple(dict.fromkeys((*base.overrides, *(entry.id for entry in added))))
+        return Catalog(base.updated, overrides, tuple(merged.values()))
+    except ValueError as exc:
+        raise CatalogError(f"{name}: {exc}") from None
+
+
+def _read(source: Traversable | Path, name: str) -> dict[str, Any]:
+    """Parse one catalog file and check it against the schema."""
+    from jsonschema.exceptions import best_match
+
+    try:
+        document = yaml.load(source.read_text(encoding="utf-8"), Loader=_TextDates)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{name}: cannot read: {_one_line(exc)}") from None
+    error = best_match(_validator().iter_errors(document))
+    if error is not None:
+        raise CatalogError(f"{name}: {error.json_path}: {_one_line(error.message)}")
+    return document
+
+
+@cache
+def _validator() -> Any:
+    """The compiled schema, built once; jsonschema is imported only when a catalog loads."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((files(PACKAGE) / "schemas" / "catalog.schema.json").read_text("utf-8"))
+    return Draft202012Validator(
+        _inline(schema, schema["$defs"]), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with each `$ref` (always alone in its object) replaced by its definition:
+    jsonschema resolves a `$ref` on every use, which doubled the time to check the catalog."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
+
+
+def _entry(model: dict[str, Any]) -> Entry:
+    """Build an entry; a region in two of its rows would leave its dates ambiguous."""
+    entry = Entry(
+        id=model["id"],
+        name=model["name"],
+        provider=model["provider"],
+        aliases=tuple(model.get("aliases", ())),
+        replacement=model.get("replacement"),
+        eol_not_before=_day(model.get("eol_not_before")),
+        lifecycle=tuple(_row(row, model["id"]) for row in model.get("lifecycle", ())),
+    )
+    regions = Counter(region for row in entry.lifecycle for region in row.regions or ("all",))
+    twice = sorted(region for region, count in regions.items() if count > 1)
+    if twice:
+        raise ValueError(f"{entry.id}: more than one lifecycle row for {', '.join(twice)}")
+    return entry
+
+
+def _row(row: dict[str, Any], model_id: str) -> Row:
+    """Build a row; a legacy date after a later phase's date is a typo, not a fact."""
+    built = Row(
+        regions=None if row["regions"] == "all" else tuple(row["regions"]),
+        legacy=_day(row.get("legacy")),
+        extended_access=_day(row.get("extended_access")),
+        eol=_day(row.get("eol")),
+        eol_by_usage=tuple(
+            (usage, date.fromisoformat(day)) for usage, day in row.get("eol_by_usage", {}).items()
+        ),
+        confidence=row["confidence"],
+        note=row.get("note"),
+        sources=tuple(
+            Source(source["url"], _day(source.get("date")), source.get("note"))
+            for source in row["sources"]
+        ),
+    )
+    later = [built.extended_access, built.eol, *(day for _, day in built.eol_by_usage)]
+    if built.legacy is not None and any(day < built.legacy for day in later if day is not None):
+        raise ValueError(f"{model_id}: legacy date {built.legacy} is after a later phase's date")
+    return built
+
+
+def _index_of(entries: Iterable[Entry]) -> dict[str, Entry]:
+    """Canonical ids and aliases -> entry; an id naming two entries would be ambiguous."""
+    index: dict[str, Entry] = {}
+    for entry in entries:
+        for model_id in (entry.id, *entry.aliases):
+            if model_id in index:
+                raise ValueError(f"{model_id} names more than one catalog entry")
+            index[model_id] = entry
+    return index
+
+
+def _check_chain(entry: Entry, index: dict[str, Entry]) -> None:
+    """Every replacement must be in the catalog, and following them must end."""
+    chain_ids = [entry.id]
+    while entry.replacement is not None:
+        if entry.replacement not in index:
+            raise ValueError(f"{entry.id}: replacement {entry.replacement} is not in the catalog")
+        entry = index[entry.replacement]
+        if entry.id in chain_ids:
+            raise ValueError(f"replacement cycle: {' -> '.join([*chain_ids, entry.id])}")
+        chain_ids.append(entry.id)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())

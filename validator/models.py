@@ -1,0 +1,118 @@
+"""`iac-check models`: the catalog as of a date, or one model ID or ARN explained."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from .catalog import Catalog, Entry, Phase
+from .modelid import parse_model
+from .report.safe import clean
+
+STATES = ("active", "legacy", "extended-access", "eol")
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _row(entry: Entry, phase: Phase, replacement: str | None) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "provider": entry.provider,
+        "state": phase.state,
+        "legacy_date": _day(phase.legacy_date),
+        "extended_access_date": _day(phase.extended_access_date),
+        "eol_date": _day(phase.eol_date),
+        "regions": list(phase.regions) if phase.regions else None,
+        "replacement": replacement,
+    }
+
+
+def rows(catalog: Catalog, day: date, region: str | None, *, query: str | None = None,
+         state: str | None = None, provider: str | None = None) -> list[dict[str, Any]]:
+    """One row per catalog entry that passes the filters, as of `day`."""
+    out = []
+    for entry in catalog.entries:
+        if entry.id.startswith("unmapped:") and query is None and state is None:
+            continue
+        phase = entry.phase("on-demand", region, day)
+        if state and phase.state != state:
+            continue
+        if provider and provider.lower() not in entry.provider.lower():
+            continue
+        if query and query.lower() not in f"{entry.id} {entry.name} {' '.join(entry.aliases)}".lower():
+            continue
+        out.append(_row(entry, phase, catalog.replacement(entry.id, day, region)))
+    return out
+
+
+def explain(catalog: Catalog, text: str, day: date, region: str | None) -> dict[str, Any] | None:
+    """Normalisation and lifecycle of one ID or ARN; None when `text` names no model."""
+    parsed = parse_model(text)
+    if parsed is None or parsed.model_id is None:
+        return None
+    entry = catalog.find(parsed.model_id)
+    where = region or parsed.region
+    result: dict[str, Any] = {
+        "input": text,
+        "model_id": parsed.model_id,
+        "kind": parsed.kind,
+        "region": where,
+        "custom_model_base": parsed.custom,
+        "known": entry is not None,
+    }
+    if entry is None:
+        return result
+    result["entry"] = _row(entry, entry.phase("on-demand", where, day), catalog.replacement(entry.id, day, where))
+    result["rows"] = [
+        {
+            "regions": list(row.regions) if row.regions else "all",
+            "state": row.state("on-demand", day),
+            "legacy_date": _day(row.legacy),
+            "extended_access_date": _day(row.extended_access),
+            "eol_date": _day(row.eol),
+            "eol_by_usage": {k: v.isoformat() for k, v in row.eol_by_usage},
+            "confidence": row.confidence,
+            "sources": [s.url for s in row.sources],
+        }
+        for row in entry.lifecycle
+    ]
+    return result
+
+
+def render_rows(table: list[dict[str, Any]], fmt: str, day: date) -> str:
+    if fmt == "json":
+        return json.dumps({"as_of": day.isoformat(), "models": table}, indent=2)
+    lines = [f"{'MODEL ID':<48} {'STATE':<16} {'LEGACY':<10} {'EOL':<10} REPLACEMENT"]
+    for r in table:
+        listed = r["regions"] or []
+        regions = f"  [{', '.join(listed)}]" if len(listed) <= 4 else f"  [{len(listed)} regions]"
+        regions = regions if listed else ""
+        lines.append(f"{r['id']:<48} {r['state']:<16} {r['legacy_date'] or '-':<10} {r['eol_date'] or '-':<10} "
+                     f"{r['replacement'] or '-'}{regions}")
+    lines.append(f"{len(table)} models as of {day}")
+    return "\n".join(lines)
+
+
+def render_explain(info: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(info, indent=2)
+    lines = [f"{clean(info['input'])}", f"  model ID:  {info['model_id']} ({info['kind']}"
+             + (", base of a custom model" if info["custom_model_base"] else "") + ")"]
+    if info["region"]:
+        lines.append(f"  region:    {info['region']}")
+    if not info["known"]:
+        lines.append("  not in the lifecycle catalog")
+        return "\n".join(lines)
+    e = info["entry"]
+    lines.append(f"  name:      {e['name']} ({e['provider']})")
+    lines.append(f"  state:     {e['state']}" + (f", replacement {e['replacement']}" if e["replacement"] else ""))
+    for row in info["rows"]:
+        regions = row["regions"] if row["regions"] == "all" else ", ".join(row["regions"])
+        lines.append(f"  - {regions}: legacy {row['legacy_date'] or '-'}, extended access "
+                     f"{row['extended_access_date'] or '-'}, EOL {row['eol_date'] or '-'} "
+                     f"({row['state']}, {row['confidence']})")
+    return "\n".join(lines)
