@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from fnmatch import fnmatchcase
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
@@ -28,3 +29,20 @@ class Settings:
     color: bool = True
     quiet: bool = False
     max_file_bytes: int = 10 * 1024 * 1024
+    deny: tuple[str, ...] = ()
+    allow: tuple[str, ...] | None = None
+    severity: dict[str, str] = field(default_factory=dict)
+    disabled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelPolicy:
+    """The organisation's `deny:` / `allow:` lists of model IDs or globs (rule BDR010)."""
+
+    deny: tuple[str, ...] = ()
+    allow: tuple[str, ...] | None = None
+
+    def denies(self, model_id: str) -> bool:
+        if any(fnmatchcase(model_id, p) for p in self.deny):
+            return True
+        return self.allow is not None and not any(fnmatchcase(model_id, p) for p in self.allow)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
-from .config import Settings
+from .config import ModelPolicy, Settings
 from .discover import SourceFile, discover
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Span, Suppression
@@ -62,11 +62,12 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         collected.add(parsed)
     resources = collected.resources or []
     refs = extract(resources, attribute_table(), region)
-    ctx = Context(catalog, settings.as_of, settings.fail_within)
+    policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
+    ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems or []]
     findings.extend(evaluate(refs, ctx))
     starts = {(r.span.file, r.span.line): r.address for r in resources}
-    findings = suppress.apply(findings, collected.suppressions or [], starts, settings.as_of)
+    findings = _configured(suppress.apply(findings, collected.suppressions or [], starts, settings.as_of), settings)
     return Report(
         as_of=settings.as_of,
         tool_version=__version__,
@@ -78,6 +79,15 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         findings=tuple(sorted(_unique(findings), key=lambda f: f.sort_key)),
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
     )
+
+
+def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Apply the config's per-rule `enabled: false` and severity overrides."""
+    return [
+        replace(f, severity=settings.severity.get(f.rule_id, f.severity))  # type: ignore[arg-type]
+        for f in findings
+        if f.rule_id not in settings.disabled
+    ]
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:
