@@ -83,7 +83,9 @@ def _block(rule: Any) -> Block:
     names = [c for c in rule.children if isinstance(c, (literal_rules.IdentifierRule, strings.StringRule))]
     labels = tuple(_label(n) for n in names)
     body = next(c for c in rule.children if isinstance(c, base.BodyRule))
-    end = getattr(rule._meta, "end_line", None) or _line(rule)
+    meta = rule._meta
+    # lark's end position is one past the last character: column 1 means the line before.
+    end = (meta.end_line - 1 if meta.end_column == 1 else meta.end_line) if meta.end_line else _line(rule)
     return Block(labels[0], labels[1:], _line(rule), end, _attributes(body), _blocks(body))
 
 

@@ -1,0 +1,118 @@
+"""The Terraform stage: exact lines from python-hcl2's rule tree and static evaluation."""
+
+from __future__ import annotations
+
+import pytest
+
+from validator.terraform.parse import HclSyntaxError, parse_hcl
+from validator.terraform.resolve import TerraformOptions, resolve_module
+
+SOURCE = '''\
+variable "use_haiku" {
+  default = true
+}
+
+locals {
+  base   = "anthropic.claude-3-haiku-20240307-v1:0"
+  chosen = var.use_haiku ? local.base : "anthropic.claude-v2"
+  loop   = local.loop
+}
+
+resource "awscc_bedrock_knowledge_base" "kb" {
+  name = "kb"
+  knowledge_base_configuration = {
+    type = "VECTOR"
+    vector_knowledge_base_configuration = {
+      embedding_model_arn = "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"
+    }
+  }
+}
+
+resource "aws_bedrockagent_agent" "a" {
+  foundation_model = local.chosen
+  instruction      = <<-EOT
+    Answer briefly.
+    Escalate to meta.llama3-70b-instruct-v1:0 when unsure.
+  EOT
+  description      = format("%s agent on %s", "support", upper("x"))
+  tags             = { self = local.loop }
+  prompt_override_configuration {
+    prompt_configurations {
+      prompt_type = "ORCHESTRATION"
+    }
+  }
+}
+'''
+
+
+def leaves_of(resources, address):
+    [resource] = [r for r in resources if r.address == address]
+    return {leaf.path: leaf for leaf in resource.leaves}
+
+
+@pytest.fixture
+def resources():
+    return resolve_module([parse_hcl(SOURCE, "main.tf")], [], TerraformOptions())
+
+
+def test_blocks_and_attributes_keep_their_lines():
+    config = parse_hcl(SOURCE, "main.tf")
+    blocks = {(b.type, *b.labels): b for b in config.blocks}
+    agent = blocks[("resource", "aws_bedrockagent_agent", "a")]
+    assert (agent.line, agent.end_line) == (21, 33)
+    assert agent.attribute("foundation_model").line == 22
+    assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 30
+
+
+def test_nested_object_attributes_keep_element_lines(resources):
+    leaves = leaves_of(resources, "awscc_bedrock_knowledge_base.kb")
+    arn = leaves[("knowledge_base_configuration", "vector_knowledge_base_configuration", "embedding_model_arn")]
+    assert arn.span.line == 16
+
+
+def test_conditional_yields_every_branch(resources):
+    leaf = leaves_of(resources, "aws_bedrockagent_agent.a")[("foundation_model",)]
+    assert [c.text for c in leaf.candidates] == ["anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-v2"]
+    assert leaf.candidates[0].origin.chain == ("local.base", "local.chosen")
+    assert leaf.candidates[1].origin.line == 7
+
+
+def test_heredoc_text_starts_on_the_line_after_its_marker(resources):
+    leaf = leaves_of(resources, "aws_bedrockagent_agent.a")[("instruction",)]
+    [cand] = leaf.candidates
+    assert leaf.span.line == 23 and cand.line == 24
+    assert cand.text == "Answer briefly.\nEscalate to meta.llama3-70b-instruct-v1:0 when unsure."
+
+
+def test_functions_are_evaluated(resources):
+    [cand] = leaves_of(resources, "aws_bedrockagent_agent.a")[("description",)].candidates
+    assert cand.text == "support agent on X"
+
+
+def test_self_reference_is_unknown_not_a_crash(resources):
+    [cand] = leaves_of(resources, "aws_bedrockagent_agent.a")[("tags", "self")].candidates
+    assert cand.text is None and "refers to itself" in cand.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('resource "a" "b" {\n  x = \n}\n', 2),
+        ('resource "a" "b" {\n  x = "1"\n', 3),
+        ('variable "x" {\n  default = "unterminated\n}\n', 2),
+    ],
+)
+def test_syntax_errors_carry_the_line(text, line):
+    with pytest.raises(HclSyntaxError) as err:
+        parse_hcl(text, "bad.tf")
+    assert err.value.line == line and "\n" not in str(err.value)
+
+
+def test_byte_order_mark_is_accepted():
+    config = parse_hcl('\ufeffresource "aws_bedrockagent_agent" "a" {\n  foundation_model = "x.y"\n}\n', "bom.tf")
+    assert config.blocks[0].attribute("foundation_model").line == 2
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    with pytest.raises(HclSyntaxError):
+        parse_hcl("x = " + "[" * 3000 + "]" * 3000 + "\n", "deep.tf")
