@@ -59,9 +59,9 @@ def test_blocks_and_attributes_keep_their_lines():
     config = parse_hcl(SOURCE, "main.tf")
     blocks = {(b.type, *b.labels): b for b in config.blocks}
     agent = blocks[("resource", "aws_bedrockagent_agent", "a")]
-    assert (agent.line, agent.end_line) == (21, 33)
+    assert (agent.line, agent.end_line) == (21, 34)
     assert agent.attribute("foundation_model").line == 22
-    assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 30
+    assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 31
 
 
 def test_nested_object_attributes_keep_element_lines(resources):
