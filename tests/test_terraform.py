@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
-from validator.terraform.resolve import TerraformOptions, resolve_module
+from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
 
 SOURCE = '''\
 variable "use_haiku" {
@@ -52,7 +54,8 @@ def leaves_of(resources, address):
 
 @pytest.fixture
 def resources():
-    return resolve_module([parse_hcl(SOURCE, "main.tf")], [], TerraformOptions())
+    module = ModuleFiles(Path("."), (parse_hcl(SOURCE, "main.tf"),))
+    return resolve_root(module, Loader(lambda _: None, lambda _root, _key: None), TerraformOptions())
 
 
 def test_blocks_and_attributes_keep_their_lines():

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .model import Problem, Span
+
 Kind = Literal["terraform", "tfvars", "tfjson", "structured"]
 
 # Directories that hold tools' state or dependencies, never the code under review.
@@ -81,3 +83,21 @@ def _display(root: Path, path: Path) -> str:
 def _excluded(display: str, patterns: Sequence[str]) -> bool:
     parts = display.split("/")
     return any(fnmatch.fnmatch(display, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
+
+
+def read_text(path: Path, display: str, limit: int) -> tuple[str | None, Problem | None]:
+    """A file's text, or the reason it cannot be read as text (a BDR000 problem)."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            mb = 1024 * 1024
+            message = f"file is {size / mb:.0f} MB, over the {limit / mb:.0f} MB limit"
+            return None, Problem(Span(display, 1), message)
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Problem(Span(display, 1), f"cannot read file: {exc.strerror or exc}")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(Span(display, line), f"not UTF-8 text (byte {exc.start})")

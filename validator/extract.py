@@ -34,6 +34,8 @@ def extract(
 def _resource_refs(resource: Resource, spec: ResourceSpec | None, region: str | None) -> Iterator[Reference]:
     commitment, commitment_span = _commitment(resource, spec)
     context = _Context(resource, spec, resource.region or region, commitment, commitment_span)
+    if resource.unresolved is not None and _may_hold_model(resource):
+        yield context.unfollowed()
     for leaf in resource.leaves:
         direct = spec is not None and spec.holds_model(leaf.path)
         for cand in leaf.candidates:
@@ -51,6 +53,14 @@ def _commitment(resource: Resource, spec: ResourceSpec | None) -> tuple[str | No
     return None, None
 
 
+def _may_hold_model(resource: Resource) -> bool:
+    """An unfollowed module matters when its inputs look model-related."""
+    return any(
+        "model" in "_".join(leaf.path).lower() or any(c.text and could_mention_model(c.text) for c in leaf.candidates)
+        for leaf in resource.leaves
+    )
+
+
 class _Context:
     """What every reference of one resource shares."""
 
@@ -58,6 +68,14 @@ class _Context:
                  commitment: str | None, commitment_span: Span | None) -> None:
         self.resource, self.spec, self.region = resource, spec, region
         self.commitment, self.commitment_span = commitment, commitment_span
+
+    def unfollowed(self) -> Reference:
+        """BDR005 for content the scan could not read, such as a module not downloaded."""
+        return Reference(
+            span=self.resource.span, resource=self.resource.address, resource_type=self.resource.type,
+            attribute="source", raw=None, model_id=None, usage="on-demand", region=self.region,
+            unresolved=self.resource.unresolved,
+        )
 
     def direct(self, leaf: Leaf, cand: Candidate) -> Iterator[Reference]:
         if cand.text is None:

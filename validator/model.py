@@ -93,7 +93,8 @@ class Resource:
     `address` is how reports name it: `aws_bedrockagent_agent.support`,
     `module.chat.aws_bedrockagent_agent.this`, or a CloudFormation logical ID.
     `action` is the plan's action ("create", "update", ...) when the resource comes from a
-    plan; None in source code.
+    plan; None in source code. `unresolved` says why the resource's content could not be
+    followed (a module that is not downloaded): its model references may be missing.
     """
 
     address: str
@@ -103,6 +104,7 @@ class Resource:
     region: str | None = None
     action: str | None = None
     end_line: int | None = None
+    unresolved: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

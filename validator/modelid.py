@@ -30,7 +30,7 @@ _ARN = re.compile(
     r"(?P<kind>foundation-model|inference-profile|application-inference-profile|custom-model|"
     r"provisioned-model|model-customization-job|imported-model|custom-model-deployment|"
     r"(?:default-)?prompt-router)/"
-    r"(?P<rest>[A-Za-z0-9._:/*${}-]*[A-Za-z0-9*}])"
+    r"(?P<rest>[A-Za-z0-9._:/*?${}-]*[A-Za-z0-9*}])"
 )
 _FREE_ID = re.compile(
     r"(?<![A-Za-z0-9._/:-])"

@@ -7,7 +7,6 @@ output (SourceFile -> ParsedFile -> Reference -> Finding -> Report).
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,16 +15,14 @@ from . import __version__, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
-from .discover import SourceFile, discover
+from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, ParsedFile, Problem, Report, Resource, Span, Suppression
+from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
-from .terraform.parse import HclSyntaxError, parse_hcl
-from .terraform.resolve import TerraformOptions, resolve_module
+from .terraform.load import ModuleLoader, called_directories, parse_file
+from .terraform.parse import HclSyntaxError
+from .terraform.resolve import Loader, TerraformOptions, resolve_root
 from .terraform.syntax import ConfigFile
-from .terraform.tfjson import parse_tfvars_json
-
-AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 
 
 class UsageError(Exception):
@@ -104,39 +101,33 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 def _parse_all(
     sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None
 ) -> Iterable[ParsedFile]:
-    modules: dict[Path, list[SourceFile]] = defaultdict(list)
     for src in sources:
-        if src.kind in ("terraform", "tfvars"):
-            modules[src.path.parent].append(src)
-        elif src.kind == "structured":
+        if src.kind == "structured":
             parsed = _parse_structured(src, settings, region)
             if parsed is not None:
                 yield parsed
+    yield _parse_terraform(sources, settings, env)
+
+
+def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str]) -> ParsedFile:
+    """Resolve every root module in the tree; the modules they call are resolved through them."""
+    displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
+    base = next((Path(p) for p in settings.paths if Path(p).is_dir()), Path("."))
+    loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
+                          settings.max_file_bytes)
+    directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
+                                if s.kind in ("terraform", "tfjson"))
+    modules = {d: loader.load(d) for d in directories}
+    called = {c for m in modules.values() if m is not None for c in called_directories(m)}
     options = TerraformOptions(settings.variables, tuple(_var_files(settings)), env)
-    for files in modules.values():
-        yield from _parse_module(files, options, settings.max_file_bytes)
-
-
-def read_text(src: SourceFile, limit: int) -> tuple[str | None, Problem | None]:
-    """The file's text, or the reason it cannot be read as text."""
-    try:
-        size = src.path.stat().st_size
-        if size > limit:
-            mb = 1024 * 1024
-            message = f"file is {size / mb:.0f} MB, over the {limit / mb:.0f} MB limit"
-            return None, Problem(Span(src.display, 1), message)
-        data = src.path.read_bytes()
-    except OSError as exc:
-        return None, Problem(Span(src.display, 1), f"cannot read file: {exc.strerror or exc}")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(Span(src.display, line), f"not UTF-8 text (byte {exc.start})")
+    resources = [r for d, m in modules.items() if m is not None and d not in called
+                 for r in resolve_root(m, Loader(loader.load, loader.installed), options)]
+    suppressions = [s for display, text in loader.texts.items() for s in suppress.inline_suppressions(text, display)]
+    return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> ParsedFile | None:
-    text, problem = read_text(src, settings.max_file_bytes)
+    text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
         return ParsedFile(src.display, problems=(problem,)) if problem and _looks_like_iac(src) else None
     from . import cloudformation  # only when the tree has YAML or JSON files
@@ -157,49 +148,12 @@ def _looks_like_iac(src: SourceFile) -> bool:
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
-def _parse_module(files: list[SourceFile], options: TerraformOptions, limit: int) -> Iterable[ParsedFile]:
-    configs: list[ConfigFile] = []
-    tfvars: list[ConfigFile] = []
-    suppressions: list[Suppression] = []
-    problems: list[Problem] = []
-    ordered = sorted(files, key=lambda s: _tfvars_order(s.path.name))
-    for src in ordered:
-        if src.kind == "tfvars" and not _auto_loaded(src.path.name):
-            continue
-        text, problem = read_text(src, limit)
-        if text is None:
-            problems.append(problem)  # type: ignore[arg-type]
-            continue
-        try:
-            json_syntax = src.path.name.endswith(".json")
-            config = parse_tfvars_json(text, src.display) if json_syntax else parse_hcl(text, src.display)
-        except HclSyntaxError as exc:
-            problems.append(Problem(Span(src.display, exc.line, exc.column), f"HCL syntax error: {exc}"))
-            continue
-        (tfvars if src.kind == "tfvars" else configs).append(config)
-        suppressions.extend(suppress.inline_suppressions(text, src.display))
-    resources = resolve_module(configs, tfvars, options) if configs else []
-    yield ParsedFile(files[0].display, tuple(resources), tuple(problems), tuple(suppressions))
-
-
-def _auto_loaded(name: str) -> bool:
-    return name in AUTO_TFVARS or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
-
-
-def _tfvars_order(name: str) -> tuple[int, str]:
-    # Terraform applies terraform.tfvars, then terraform.tfvars.json, then *.auto.tfvars
-    # in lexical order; later files win.
-    if name in AUTO_TFVARS:
-        return (AUTO_TFVARS.index(name), name)
-    return (2, name)
-
-
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:
     for name in settings.var_files:
         path = Path(name)
         try:
             text = path.read_text(encoding="utf-8-sig")
-            yield parse_tfvars_json(text, name) if name.endswith(".json") else parse_hcl(text, name)
+            yield parse_file(text, name if name.endswith((".tfvars", ".json")) else name + ".tfvars")
         except OSError as exc:
             raise UsageError(f"--var-file {name}: cannot read: {exc.strerror or exc}") from None
         except HclSyntaxError as exc:

@@ -7,6 +7,7 @@ internal attribute: the dependency is pinned to the minor version for that reaso
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -221,6 +222,13 @@ def _closing_brace(text: str, pos: int) -> int:
             if depth == 0:
                 return i
     return -1
+
+
+def string_expr(text: str, line: int) -> Expr:
+    """A string from Terraform's JSON syntax, where `${...}` is an expression as in HCL."""
+    if "${" not in text and "%{" not in text:
+        return Lit(text, line)
+    return _parse_fragment(json.dumps(text, ensure_ascii=False), line)
 
 
 def _parse_fragment(source: str, line: int) -> Expr:

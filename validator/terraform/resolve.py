@@ -1,23 +1,26 @@
-"""Resolve one Terraform module directory into neutral `Resource`s.
+"""Resolve a Terraform root module, and the modules it calls, into neutral `Resource`s.
 
 Variables take the value Terraform would give them (environment, tfvars files in
-Terraform's order, `--var-file`, `--var`, else the default), locals are evaluated on
-demand, and every attribute of every resource and data source becomes a `Leaf` with all
-the values it can take.
+Terraform's order, `--var-file`, `--var`, a module argument, else the default), locals
+and other resources' arguments are evaluated on demand, and every attribute of every
+resource and data source becomes a `Leaf` with all the values it can take.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
+from ..modelid import parse_model
 from .evaluate import Evaluator, Val, as_text, unknown, with_step
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
 
 # Meta-arguments configure Terraform itself; they never hold a model.
-META_ARGUMENTS = {"provider", "count", "for_each", "depends_on", "lifecycle", "provisioner", "connection"}
+META_ARGUMENTS = {"provider", "providers", "count", "for_each", "depends_on", "lifecycle", "provisioner",
+                  "connection", "source", "version"}
+MAX_MODULE_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,27 @@ class TerraformOptions:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ModuleFiles:
+    """The parsed files of one module directory; `tfvars` only count for a root module."""
+
+    directory: Path
+    files: tuple[ConfigFile, ...]
+    tfvars: tuple[ConfigFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Loader:
+    """How the resolver reaches other directories without doing I/O itself.
+
+    `load(dir)` parses a module directory (None when it has no Terraform files);
+    `installed(root, key)` finds a downloaded module under `.terraform/modules`.
+    """
+
+    load: Callable[[Path], ModuleFiles | None]
+    installed: Callable[[Path, str], Path | None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Written:
     expr: Expr
@@ -36,63 +60,131 @@ class _Written:
     line: int
 
 
-class Module:
-    """The declarations of one module directory and the evaluator over them."""
+# Computed attributes that stand for an argument of the same resource: the model a
+# custom model, inference profile or provisioned throughput was made from.
+_DERIVED = {
+    ("aws_bedrock_inference_profile", "arn"): "model_source.copy_from",
+    ("awscc_bedrock_application_inference_profile", "inference_profile_arn"): "model_source.copy_from",
+    ("awscc_bedrock_application_inference_profile", "inference_profile_identifier"): "model_source.copy_from",
+    ("aws_bedrock_provisioned_model_throughput", "provisioned_model_arn"): "model_arn",
+    ("aws_bedrock_provisioned_model_throughput", "id"): "model_arn",
+    ("aws_ssm_parameter", "insecure_value"): "value",
+}
 
-    def __init__(self, files: Sequence[ConfigFile], tfvars: Sequence[ConfigFile], options: TerraformOptions):
-        self.files = files
+
+class Module:
+    """One module instance: its declarations, the values given to it and its evaluator."""
+
+    def __init__(self, source: ModuleFiles, inputs: Mapping[str, Val | list[Val]], prefix: str,
+                 regions: Mapping[str, str | None], loader: Loader, root: Path, depth: int = 0) -> None:
+        self.source, self.prefix, self.loader, self.root, self.depth = source, prefix, loader, root, depth
         self.variables: dict[str, _Written | None] = {}
         self.locals: dict[str, _Written] = {}
-        self.blocks: dict[tuple[str, ...], tuple[Block, str]] = {}
-        self.providers: dict[str, tuple[Block, str]] = {}
-        for f in files:
+        self.outputs: dict[str, _Written] = {}
+        self.blocks: dict[tuple[str, str, str], tuple[Block, str]] = {}
+        self.calls: dict[str, tuple[Block, str]] = {}
+        self.provider_blocks: dict[str, Block] = {}
+        for f in source.files:
             self._declare(f)
-        self.inputs = self._inputs(tfvars, options)
+        self.inputs = {k: v if isinstance(v, list) else [v] for k, v in inputs.items()}
         self._cache: dict[str, list[Val]] = {}
         self._busy: set[str] = set()
+        self._children: dict[str, Module | None] = {}
         self.evaluator = Evaluator(self._lookup)
+        self.regions = {**regions, **self._own_regions()}
 
     def _declare(self, f: ConfigFile) -> None:
         for block in f.blocks:
-            if block.type == "variable" and block.labels:
+            name = block.labels[0] if block.labels else ""
+            if block.type == "variable" and name:
                 default = block.attribute("default")
-                self.variables[block.labels[0]] = default and _Written(default.expr, f.path, default.line)
+                self.variables[name] = default and _Written(default.expr, f.path, default.line)
             elif block.type == "locals":
                 for a in block.attributes:
                     self.locals[a.name] = _Written(a.expr, f.path, a.line)
-            elif block.type == "provider" and block.labels:
-                alias = block.attribute("alias")
-                name = block.labels[0]
-                if alias is not None:
-                    name += "." + "".join(str(v.value) for v in Evaluator(_no_refs).eval(alias.expr))
-                self.providers[name] = (block, f.path)
+            elif block.type == "output" and name and block.attribute("value"):
+                value = block.attribute("value")
+                self.outputs[name] = _Written(value.expr, f.path, value.line)  # type: ignore[union-attr]
+            elif block.type == "provider" and name:
+                self.provider_blocks[_provider_name(block, name)] = block
             elif block.type in ("resource", "data") and len(block.labels) == 2:
-                self.blocks[(block.type, *block.labels)] = (block, f.path)
+                self.blocks[(block.type, *block.labels)] = (block, f.path)  # type: ignore[index]
+            elif block.type == "module" and name:
+                self.calls[name] = (block, f.path)
 
-    def _inputs(self, tfvars: Sequence[ConfigFile], options: TerraformOptions) -> dict[str, Val]:
-        values: dict[str, Val] = {}
-        for key, text in options.env.items():
-            if key.startswith("TF_VAR_"):
-                values[key[7:]] = Val(text, Origin("<environment>", 0, (key,)))
-        for f in (*tfvars, *options.var_files):
-            for a in f.attributes:
-                val = Evaluator(_no_refs).eval(a.expr)[0]
-                values[a.name] = with_step(val, f"{Path(f.path).name}: {a.name}", f.path, a.line)
-        for name, text in options.variables.items():
-            values[name] = Val(text, Origin("<command line>", 0, (f"--var {name}",)))
-        return values
+    def _own_regions(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for name, block in self.provider_blocks.items():
+            region = block.attribute("region")
+            out[name] = self.single_text(region.expr) if region else None
+        return out
+
+    def single_text(self, node: Expr) -> str | None:
+        """The value of an expression when it has exactly one known string value."""
+        known = {v.value for v in self.eval(node) if v.known and isinstance(v.value, str)}
+        return known.pop() if len(known) == 1 else None
+
+    def eval(self, node: Expr) -> list[Val]:
+        return self.evaluator.eval(node)
+
+    def scoped(self, block: Block) -> Evaluator:
+        """An evaluator where `each.*` and `count.index` range over the block's instances."""
+        bindings = self._instances(block)
+        if not bindings:
+            return self.evaluator
+
+        def lookup(ref: Ref) -> list[Val]:
+            key = ".".join(str(p) for p in ref.parts[:2])
+            if key in bindings:
+                return [_select(v, ref.parts[2:]) for v in bindings[key]]
+            return self._lookup(ref)
+
+        return Evaluator(lookup)
+
+    def _instances(self, block: Block) -> dict[str, list[Val]]:
+        for_each, count = block.attribute("for_each"), block.attribute("count")
+        if for_each is not None:
+            keys: list[Val] = []
+            values: list[Val] = []
+            for val in self.eval(for_each.expr):
+                if val.known and isinstance(val.value, dict):
+                    keys += [Val(k, val.origin) for k in val.value]
+                    values += [Val(v, val.origin) for v in val.value.values()]
+                elif val.known and isinstance(val.value, list):
+                    keys += [Val(v, val.origin) for v in val.value]
+                    values += [Val(v, val.origin) for v in val.value]
+                else:
+                    keys.append(val)
+                    values.append(val)
+            return {"each.key": keys, "each.value": values}
+        if count is not None:
+            counts = [v.value for v in self.eval(count.expr) if v.known and isinstance(v.value, int)]
+            return {"count.index": [Val(i) for i in range(max(counts, default=0))]} if counts else {}
+        return {}
+
+    # -- references -----------------------------------------------------------------
 
     def _lookup(self, ref: Ref) -> list[Val]:
-        head = ref.parts[0]
-        if head == "var" and len(ref.parts) > 1:
-            vals = self._memo(f"var.{ref.parts[1]}", lambda: self._variable(str(ref.parts[1])))
-        elif head == "local" and len(ref.parts) > 1:
-            vals = self._memo(f"local.{ref.parts[1]}", lambda: self._local(str(ref.parts[1])))
-        else:
-            return [unknown(f"`{ref.text}` is known only after apply")]
-        return [_select(v, ref.parts[2:]) for v in vals]
+        head, parts = ref.parts[0], ref.parts
+        if head == "var" and len(parts) > 1:
+            vals = self._memo(f"var.{parts[1]}", lambda: self._variable(str(parts[1])))
+            return [_select(v, parts[2:]) for v in vals]
+        if head == "local" and len(parts) > 1:
+            vals = self._memo(f"local.{parts[1]}", lambda: self._local(str(parts[1])))
+            return [_select(v, parts[2:]) for v in vals]
+        if head == "module" and len(parts) > 2:
+            name, output = str(parts[1]), str(parts[2])
+            vals = self._memo(f"module.{name}.{output}", lambda: self._module_output(name, output))
+            return [_select(v, parts[3:]) for v in vals]
+        if head == "data" and len(parts) >= 4:
+            return self._memo(ref.text, lambda: self._resource_attr("data", str(parts[1]), str(parts[2]), parts[3:]))
+        if len(parts) >= 3 and "_" in str(head):
+            return self._memo(ref.text, lambda: self._resource_attr("resource", str(head), str(parts[1]), parts[2:]))
+        if head in ("each", "count", "self", "path", "terraform"):
+            return [unknown(f"`{ref.text}` depends on the instance and is not evaluated statically")]
+        return [unknown(f"`{ref.text}` is not evaluated statically")]
 
-    def _memo(self, key: str, compute) -> list[Val]:  # type: ignore[no-untyped-def]
+    def _memo(self, key: str, compute: Callable[[], list[Val]]) -> list[Val]:
         if key in self._cache:
             return self._cache[key]
         if key in self._busy:
@@ -106,7 +198,7 @@ class Module:
 
     def _variable(self, name: str) -> list[Val]:
         if name in self.inputs:
-            return [with_step(self.inputs[name], f"var.{name}", "", 0)]
+            return [with_step(v, f"var.{name}", "", 0) for v in self.inputs[name]]
         if name not in self.variables:
             return [unknown(f"variable `{name}` is not declared")]
         written = self.variables[name]
@@ -120,23 +212,119 @@ class Module:
             return [unknown(f"local `{name}` is not declared")]
         return [with_step(v, f"local.{name}", written.file, written.line) for v in self.eval(written.expr)]
 
-    def eval(self, node: Expr) -> list[Val]:
-        return self.evaluator.eval(node)
+    def _module_output(self, name: str, output: str) -> list[Val]:
+        child = self.child(name) if name in self.calls else None
+        if child is None:
+            return [unknown(f"outputs of module `{name}` are not available")]
+        written = child.outputs.get(output)
+        if written is None:
+            return [unknown(f"module `{name}` has no output `{output}`")]
+        step = f"module.{name}.{output}"
+        return [with_step(v, step, written.file, written.line) for v in child.eval(written.expr)]
 
-    def region(self, block: Block) -> str | None:
+    def _resource_attr(self, kind: str, rtype: str, name: str, rest: tuple[str | int, ...]) -> list[Val]:
+        entry = self.blocks.get((kind, rtype, name))
+        address = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
+        if entry is None or not rest:
+            return [unknown(f"`{address}` is not declared in this module")]
+        block, path = entry
+        attr = str(rest[0])
+        vals = self._attribute_value(block, rtype, attr)
+        if vals is None:
+            return [unknown(f"`{address}.{attr}` is known only after apply")]
+        return [_select(with_step(v, f"{address}.{attr}", path, block.line), rest[1:]) for v in vals]
+
+    def _attribute_value(self, block: Block, rtype: str, attr: str) -> list[Val] | None:
+        if rtype == "aws_bedrock_foundation_model" and attr in ("model_arn", "model_id"):
+            ids = self._block_path(block, "model_id") or []
+            if attr == "model_id":
+                return ids
+            region = self.region_of(block) or "${?}"
+            return [_derive(v, lambda t: f"arn:aws:bedrock:{region}::foundation-model/{t}") for v in ids]
+        if rtype == "aws_bedrock_custom_model" and attr in ("custom_model_arn", "id"):
+            region = self.region_of(block) or "${?}"
+            bases = self._block_path(block, "base_model_identifier") or []
+            return [_derive(v, lambda t: f"arn:aws:bedrock:{region}:${{?}}:custom-model/{_base_id(t)}/${{?}}")
+                    for v in bases]
+        derived = _DERIVED.get((rtype, attr))
+        return self._block_path(block, derived or attr)
+
+    def _block_path(self, block: Block, dotted: str) -> list[Val] | None:
+        head, _, rest = dotted.partition(".")
+        attribute = block.attribute(head)
+        if attribute is not None:
+            vals = self.eval(attribute.expr)
+            return [_select(v, tuple(rest.split("."))) for v in vals] if rest else vals
+        nested = next((b for b in block.blocks if b.type == head), None)
+        return self._block_path(nested, rest) if nested is not None and rest else None
+
+    # -- providers and modules ------------------------------------------------------
+
+    def region_of(self, block: Block) -> str | None:
         """The region of the provider configuration a resource uses, when it is known."""
         provider = block.attribute("provider")
         name = provider.expr.text if provider is not None and isinstance(provider.expr, Ref) else "aws"
-        entry = self.providers.get(name)
-        region = entry and entry[0].attribute("region")
-        if not region:
+        return self.regions.get(name)
+
+    def child(self, name: str) -> Module | None:
+        """The module a `module` block calls, instantiated with its arguments (once)."""
+        if name not in self._children:
+            self._children[name] = self._instantiate(name)
+        return self._children[name]
+
+    def _instantiate(self, name: str) -> Module | None:
+        block, path = self.calls[name]
+        directory = self.module_directory(name)
+        source = self.loader.load(directory) if directory is not None else None
+        if source is None or self.depth >= MAX_MODULE_DEPTH:
             return None
-        known = [v.value for v in self.eval(region.expr) if v.known and isinstance(v.value, str)]
-        return known[0] if len(set(known)) == 1 else None
+        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in self.eval(a.expr)]
+                  for a in block.attributes if a.name not in META_ARGUMENTS}
+        return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
+                      self.root, self.depth + 1)
+
+    def module_directory(self, name: str) -> Path | None:
+        block, _ = self.calls[name]
+        src = block.attribute("source")
+        text = self.single_text(src.expr) if src else None
+        if text is None:
+            return None
+        if text.startswith(("./", "../")):
+            return self.source.directory / text
+        key = ".".join(p for p in (self.prefix + name).split(".") if p != "module")
+        return self.loader.installed(self.root, key)
+
+    def _child_regions(self, block: Block) -> dict[str, str | None]:
+        regions = {"aws": self.regions.get("aws")}
+        providers = block.attribute("providers")
+        if providers is not None and isinstance(providers.expr, MapX):
+            for child_name, value in providers.expr.items:
+                if isinstance(value, Ref):
+                    regions[child_name] = self.regions.get(value.text)
+        return regions
+
+
+def _provider_name(block: Block, name: str) -> str:
+    alias = block.attribute("alias")
+    if alias is None:
+        return name
+    values = [v.value for v in Evaluator(_no_refs).eval(alias.expr) if v.known]
+    return f"{name}.{values[0]}" if values else name
 
 
 def _no_refs(ref: Ref) -> list[Val]:
     return [unknown(f"`{ref.text}` cannot be used here")]
+
+
+def _derive(val: Val, build: Callable[[str], str]) -> Val:
+    if not val.known or not isinstance(val.value, str):
+        return val
+    return Val(build(val.value), val.origin, val.reason, True, None)
+
+
+def _base_id(text: str) -> str:
+    parsed = parse_model(text)
+    return parsed.model_id if parsed is not None and parsed.model_id else text
 
 
 def _select(val: Val, path: tuple[str | int, ...]) -> Val:
@@ -151,53 +339,86 @@ def _select(val: Val, path: tuple[str | int, ...]) -> Val:
     return Val(value, val.origin, val.reason, val.known, val.line)
 
 
-def resolve_module(
-    files: Sequence[ConfigFile], tfvars: Sequence[ConfigFile], options: TerraformOptions
-) -> list[Resource]:
-    """Every resource and data source of a module, with its attribute values resolved."""
-    module = Module(files, tfvars, options)
-    resources = []
+def root_inputs(tfvars: Sequence[ConfigFile], options: TerraformOptions) -> dict[str, Val]:
+    """A root module's variable values, later sources winning as in Terraform."""
+    values: dict[str, Val] = {}
+    for key, text in options.env.items():
+        if key.startswith("TF_VAR_"):
+            values[key[7:]] = Val(text, Origin("<environment>", 0, (key,)))
+    for f in (*tfvars, *options.var_files):
+        for a in f.attributes:
+            val = Evaluator(_no_refs).eval(a.expr)[0]
+            values[a.name] = with_step(val, f"{PurePosixPath(f.path).name}: {a.name}", f.path, a.line)
+    for name, text in options.variables.items():
+        values[name] = Val(text, Origin("<command line>", 0, (f"--var {name}",)))
+    return values
+
+
+def resolve_root(source: ModuleFiles, loader: Loader, options: TerraformOptions) -> list[Resource]:
+    """Every resource of a root module and of the modules it calls, resolved."""
+    module = Module(source, root_inputs(source.tfvars, options), "", {}, loader, source.directory)
+    return list(_module_resources(module))
+
+
+def _module_resources(module: Module) -> Iterator[Resource]:
     for (kind, rtype, name), (block, path) in module.blocks.items():
-        address = f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}"
+        address = module.prefix + (f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}")
+        leaves = tuple(_leaves(module.scoped(block), block, (), path))
         rtype_key = rtype if kind == "resource" else f"data.{rtype}"
-        leaves = tuple(_leaves(module, block, (), path))
-        span = Span(path, block.line)
-        resources.append(Resource(address, rtype_key, span, leaves, module.region(block), None, block.end_line))
-    return resources
+        yield Resource(address, rtype_key, Span(path, block.line), leaves, module.region_of(block), None,
+                       block.end_line)
+    for name, (block, path) in module.calls.items():
+        child = module.child(name)
+        if child is not None:
+            yield from _module_resources(child)
+        else:
+            yield _unfollowed_call(module, name, block, path)
 
 
-def _leaves(module: Module, block: Block, prefix: tuple[str, ...], path: str) -> Iterator[Leaf]:
+def _unfollowed_call(module: Module, name: str, block: Block, path: str) -> Resource:
+    """A module that cannot be read: its arguments are the closest place a model is used."""
+    src = block.attribute("source")
+    where = module.single_text(src.expr) if src else None
+    reason = (f"module source `{where}` is not available locally (run `terraform init` to scan it)" if where
+              else "the module source cannot be resolved")
+    leaves = tuple(leaf for a in block.attributes if a.name not in META_ARGUMENTS
+                   for leaf in _attribute_leaves(module.evaluator, a, (a.name,), path))
+    return Resource(f"{module.prefix}module.{name}", "module", Span(path, block.line), leaves,
+                    module.regions.get("aws"), None, block.end_line, unresolved=reason)
+
+
+def _leaves(scope: Evaluator, block: Block, prefix: tuple[str, ...], path: str) -> Iterator[Leaf]:
     for attr in block.attributes:
         if not prefix and attr.name in META_ARGUMENTS:
             continue
-        yield from _attribute_leaves(module, attr, (*prefix, attr.name), path)
+        yield from _attribute_leaves(scope, attr, (*prefix, attr.name), path)
     for child in block.blocks:
         if not prefix and child.type in META_ARGUMENTS:
             continue
         if child.type == "dynamic" and child.labels:
             for content in child.blocks:
-                yield from _leaves(module, content, (*prefix, child.labels[0]), path)
+                yield from _leaves(scope, content, (*prefix, child.labels[0]), path)
         else:
-            yield from _leaves(module, child, (*prefix, child.type), path)
+            yield from _leaves(scope, child, (*prefix, child.type), path)
 
 
-def _attribute_leaves(module: Module, attr: Attribute, path: tuple[str, ...], file: str) -> Iterator[Leaf]:
-    yield from _expr_leaves(module, attr.expr, path, Span(file, attr.line, attr.column))
+def _attribute_leaves(scope: Evaluator, attr: Attribute, path: tuple[str, ...], file: str) -> Iterator[Leaf]:
+    yield from _expr_leaves(scope, attr.expr, path, Span(file, attr.line, attr.column))
 
 
-def _expr_leaves(module: Module, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:
+def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:
     # Objects written in place (awscc's nested attributes) keep a line per element.
     if isinstance(node, MapX):
         for key, value in node.items:
-            yield from _expr_leaves(module, value, (*path, key), Span(span.file, value.line))
+            yield from _expr_leaves(scope, value, (*path, key), Span(span.file, value.line))
         return
     if isinstance(node, ListX):
         for item in node.items:
             column = span.column if item.line == span.line else None
-            yield from _expr_leaves(module, item, path, Span(span.file, item.line, column))
+            yield from _expr_leaves(scope, item, path, Span(span.file, item.line, column))
         return
     by_path: dict[tuple[str, ...], list[Candidate]] = {}
-    for val in module.eval(node):
+    for val in scope.eval(node):
         for sub, cand in _flatten(val, ()):
             by_path.setdefault(sub, []).append(cand)
     for sub, cands in by_path.items():

@@ -1,49 +1,77 @@
-"""Terraform's JSON syntax: `*.tfvars.json` now, `*.tf.json` through the same value mapping.
+"""Terraform's JSON syntax (`*.tf.json`) and JSON variable files (`*.tfvars.json`).
 
-The json module gives no positions, so a value's line is the line of its key in the raw
-text: good enough to point at, and never a guess beyond the key's own line.
+Both become the same `syntax` objects as HCL, with the line of every key, so the resolver
+and the reports cannot tell which syntax a value was written in. In `.tf.json` a string
+is a template: `"${var.model_id}"` is an expression.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
+from ..jsonpos import LoadError, Node, load_json
+from .parse import HclSyntaxError, string_expr
+from .syntax import Attribute, Block, ConfigFile, Expr, ListX, Lit, MapX
 
-from .parse import HclSyntaxError
-from .syntax import Attribute, ConfigFile, Expr, ListX, Lit, MapX
+_LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1, "locals": 0}
+
+
+def _root(text: str) -> dict[str, Node]:
+    try:
+        root = load_json(text.lstrip("\ufeff"))
+    except LoadError as exc:
+        raise HclSyntaxError(exc.message, exc.line or 1, exc.column) from None
+    if not isinstance(root.value, dict):
+        raise HclSyntaxError("the file must hold a JSON object")
+    return root.value
 
 
 def parse_tfvars_json(text: str, path: str) -> ConfigFile:
-    data = _load(text)
-    lines = _key_lines(text)
-    attrs = tuple(Attribute(k, value_expr(v, lines.get(k, 1)), lines.get(k, 1), 1) for k, v in data.items())
-    return ConfigFile(path, (), attrs)
+    return ConfigFile(path, (), _attributes(_root(text), literal=True))
 
 
-def _load(text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HclSyntaxError(f"JSON syntax error: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise HclSyntaxError("JSON nested too deeply") from None
-    if not isinstance(data, dict):
-        raise HclSyntaxError("the file must hold a JSON object")
-    return data
+def parse_tf_json(text: str, path: str) -> ConfigFile:
+    blocks: list[Block] = []
+    for block_type, node in _root(text).items():
+        depth = _LABELS.get(block_type)
+        if depth is not None:
+            blocks.extend(_blocks(block_type, node, depth, ()))
+    return ConfigFile(path, tuple(blocks))
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """The first line on which each top-level-looking key appears."""
-    lines: dict[str, int] = {}
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:', text):
-        lines.setdefault(json.loads(f'"{m.group(1)}"'), text.count("\n", 0, m.start()) + 1)
-    return lines
+def _bodies(node: Node) -> list[Node]:
+    # A block may be written once as an object or several times as an array of objects.
+    if isinstance(node.value, list):
+        return [n for n in node.value if isinstance(n.value, dict)]
+    return [node] if isinstance(node.value, dict) else []
 
 
-def value_expr(value: Any, line: int) -> Expr:
-    if isinstance(value, dict):
-        return MapX(tuple((str(k), value_expr(v, line)) for k, v in value.items()), line)
-    if isinstance(value, list):
-        return ListX(tuple(value_expr(v, line) for v in value), line)
-    return Lit(value, line)
+def _blocks(block_type: str, node: Node, depth: int, labels: tuple[str, ...]) -> list[Block]:
+    out: list[Block] = []
+    for body in _bodies(node):
+        assert isinstance(body.value, dict)
+        if depth == 0:
+            line = body.key_line or body.line
+            out.append(Block(block_type, labels, line, body.end_line, _attributes(body.value), ()))
+            continue
+        for label, child in body.value.items():
+            out.extend(_blocks(block_type, child, depth - 1, (*labels, label)))
+    return out
+
+
+def _attributes(body: dict[str, Node], literal: bool = False) -> tuple[Attribute, ...]:
+    return tuple(
+        Attribute(name, _expr(node, literal), node.key_line or node.line, node.key_column or node.column)
+        for name, node in body.items()
+        if name != "//"
+    )
+
+
+def _expr(node: Node, literal: bool) -> Expr:
+    line = node.line
+    if isinstance(node.value, dict):
+        return MapX(tuple((k, _expr(v, literal)) for k, v in node.value.items() if k != "//"), line)
+    if isinstance(node.value, list):
+        return ListX(tuple(_expr(v, literal) for v in node.value), line)
+    if node.value is None:
+        return Lit(None, line)
+    # Numbers and booleans arrive as their text, which is how they print in a string anyway.
+    return Lit(node.value, line) if literal else string_expr(node.value, line)

@@ -1,0 +1,169 @@
+"""JSON with positions: every value knows its line and column, duplicate keys are errors.
+
+The json module gives no positions and silently keeps the last of two equal keys; reports
+must point at lines, and a duplicated key can hide a model. Scalars stay as written
+(numbers and booleans as text, null as None), so no value changes on the way.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from typing import Union
+
+# Far deeper than any real document; keeps every later recursive walk inside Python's limit.
+MAX_DEPTH = 200
+MAX_NODES = 2_000_000
+
+Value = Union[str, None, "dict[str, Node]", "list[Node]"]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One value of the template and where it is written (1-based lines and columns).
+
+    `text_line` is where a scalar's text begins: the line after a `|`/`>` block indicator.
+    `key_line`/`key_column` locate the mapping key a value sits under (0 when none).
+    """
+
+    value: Value
+    line: int
+    column: int
+    end_line: int
+    text_line: int
+    key_line: int = 0
+    key_column: int = 0
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+
+class LoadError(Exception):
+    """The text is not a loadable template; `line`/`column` are 1-based, None when unknown."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS = {"true": "true", "false": "false", "null": None}
+
+
+def load_json(text: str) -> Node:
+    return _JsonDecoder(text).document()
+
+
+class _JsonDecoder:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.count = 0
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, index)
+        return line, index - self.line_starts[line - 1] + 1
+
+    def fail(self, message: str, index: int) -> LoadError:
+        line, column = self.position(min(index, len(self.text)))
+        return LoadError(f"JSON syntax error: {message}", line, column)
+
+    def skip(self, index: int) -> int:
+        return _WS.match(self.text, index).end()  # type: ignore[union-attr]
+
+    def document(self) -> Node:
+        index = self.skip(0)
+        node, index = self.value(index, 0)
+        index = self.skip(index)
+        if index != len(self.text):
+            raise self.fail("extra data after the document", index)
+        return node
+
+    def value(self, index: int, depth: int, key: tuple[int, int] = (0, 0)) -> tuple[Node, int]:
+        line, column = self.position(index)
+        if depth > MAX_DEPTH:
+            raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise LoadError(f"more than {MAX_NODES} values", line, column)
+        char = self.text[index : index + 1]
+        if char == "{":
+            return self.obj(index, depth, key)
+        if char == "[":
+            return self.array(index, depth, key)
+        if char == '"':
+            text, end = self.string(index)
+            return Node(text, line, column, self.position(end - 1)[0], line, *key), end
+        match = _NUMBER.match(self.text, index)
+        if match:
+            return Node(match.group(), line, column, line, line, *key), match.end()
+        for word, literal in _LITERALS.items():
+            if self.text.startswith(word, index):
+                return Node(literal, line, column, line, line, *key), index + len(word)
+        raise self.fail("expected a value" if char else "unexpected end of text", index)
+
+    def string(self, index: int) -> tuple[str, int]:
+        try:
+            return json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
+        except json.JSONDecodeError as exc:
+            raise self.fail(exc.msg.lower(), exc.pos) from None
+
+    def obj(self, index: int, depth: int, key: tuple[int, int]) -> tuple[Node, int]:
+        line, column = self.position(index)
+        result: dict[str, Node] = {}
+        first_line: dict[str, int] = {}
+        index = self.skip(index + 1)
+        if self.text.startswith("}", index):
+            return Node(result, line, column, self.position(index)[0], line, *key), index + 1
+        while True:
+            if not self.text.startswith('"', index):
+                raise self.fail("expected a property name in double quotes", index)
+            key_pos = self.position(index)
+            name, index = self.string(index)
+            if name in first_line:
+                raise LoadError(
+                    f"duplicate key '{name}' (first at line {first_line[name]})", *key_pos
+                )
+            first_line[name] = key_pos[0]
+            index = self.skip(index)
+            if not self.text.startswith(":", index):
+                raise self.fail("expected ':' after a property name", index)
+            child, index = self.value(self.skip(index + 1), depth + 1, key_pos)
+            result[name] = child
+            index = self.skip(index)
+            if self.text.startswith(",", index):
+                index = self.skip(index + 1)
+                continue
+            if self.text.startswith("}", index):
+                return Node(result, line, column, self.position(index)[0], line, *key), index + 1
+            raise self.fail("expected ',' or '}'", index)
+
+    def array(self, index: int, depth: int, key: tuple[int, int]) -> tuple[Node, int]:
+        line, column = self.position(index)
+        items: list[Node] = []
+        index = self.skip(index + 1)
+        if self.text.startswith("]", index):
+            return Node(items, line, column, self.position(index)[0], line, *key), index + 1
+        while True:
+            child, index = self.value(index, depth + 1)
+            items.append(child)
+            index = self.skip(index)
+            if self.text.startswith(",", index):
+                index = self.skip(index + 1)
+                continue
+            if self.text.startswith("]", index):
+                return Node(items, line, column, self.position(index)[0], line, *key), index + 1
+            raise self.fail("expected ',' or ']'", index)
