@@ -1,0 +1,151 @@
+"""State machine and flow definitions: substitutions, SAM `DefinitionUri` files, Flow JSON.
+
+Step Functions and Bedrock Flows take their definition inline (`Definition`), as a string
+(`DefinitionString`) or from a file, and fill `${Name}` from `DefinitionSubstitutions`:
+the model ID often lives in that map, so it is substituted before the value is handed on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..model import Leaf, Origin, Problem, Span
+from .load import LoadError, Node, load, load_json
+from .resolve import Part, Resolver, literal, to_candidates
+
+SUBSTITUTING_TYPES = frozenset(
+    {"AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine", "AWS::Bedrock::Flow"}
+)
+FLOW_TYPE = "AWS::Bedrock::Flow"
+SAM_STATE_MACHINE = "AWS::Serverless::StateMachine"
+MAX_DEFINITION_FILE = 5 * 1024 * 1024
+MAX_EMBEDDED_JSON = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A scalar found by walking a value: its path, its node, and whether a list held it."""
+
+    path: tuple[str, ...]
+    node: Node
+    in_list: bool
+
+
+def walk_plain(node: Node, path: tuple[str, ...], in_list: bool = False,
+               rename: bool = False) -> Iterator[Scalar]:
+    """Every scalar of a tree with no intrinsics in it (a definition file, embedded JSON).
+
+    `rename` turns camelCase keys into PascalCase, the spelling of the CloudFormation
+    schema that the attribute table uses (Flow JSON says `modelId`, the schema `ModelId`).
+    """
+    if isinstance(node.value, dict):
+        for key, child in node.value.items():
+            name = key[:1].upper() + key[1:] if rename else key
+            yield from walk_plain(child, (*path, name), in_list, rename)
+    elif isinstance(node.value, list):
+        for item in node.value:
+            yield from walk_plain(item, path, True, rename)
+    elif node.value is not None:
+        yield Scalar(path, node, in_list)
+
+
+def substitutions(resolver: Resolver, properties: Node, file: str) -> dict[str, list[Part]]:
+    """`DefinitionSubstitutions` resolved, each value's origin pointing where it is written."""
+    table = properties.get("DefinitionSubstitutions")
+    if table is None or not isinstance(table.value, dict):
+        return {}
+    result: dict[str, list[Part]] = {}
+    for name, node in table.value.items():
+        step = f"DefinitionSubstitutions {name}"
+        parts = []
+        for part in resolver.parts(node):
+            origin = part.origin or Origin(file, node.line)
+            parts.append(replace(part, origin=replace(origin, chain=(*origin.chain, step)),
+                                 line=None))
+        result[name] = parts
+    return result
+
+
+def flow_json_leaves(resolver: Resolver, node: Node, span: Span,
+                     subs: dict[str, list[Part]]) -> tuple[list[Leaf], bool]:
+    """A Flow `DefinitionString` read as JSON: leaves under ("Definition", PascalCase...).
+
+    Also says whether every possible value was JSON: then these leaves hold all of the
+    string's text, and the string itself need not be handed on (it would report each
+    model twice, once by attribute and once by the value scan).
+    """
+    leaves: list[Leaf] = []
+    complete = True
+    for part in resolver.parts(node):
+        tree = _json_tree(part.text) or _json_tree(_first_text(resolver.substitute([part], subs)))
+        if tree is None:
+            complete = False
+            continue
+        for scalar in walk_plain(tree, ("Definition",), rename=True):
+            value = scalar.node
+            # Lines inside a literal string can be counted from where its text starts.
+            line = part.line + value.line - 1 if part.line is not None else None
+            parts = resolver.substitute(
+                [Part(str(value.value), part.origin, line, None, True)], subs
+            )
+            leaf_span = Span(span.file, line, None) if line is not None else span
+            leaves.append(Leaf(scalar.path, leaf_span, to_candidates(parts)))
+    return leaves, complete
+
+
+def definition_file_leaves(
+    resolver: Resolver, uri_node: Node, span: Span, subs: dict[str, list[Part]],
+    base_dir: Path | None, display_path: str,
+) -> tuple[list[Leaf], list[Problem]]:
+    """A SAM state machine's local `DefinitionUri` file as leaves under ("Definition", ...).
+
+    Reports name the template, so each leaf sits on the DefinitionUri line and its
+    candidates' origin gives the file and line where the value is written.
+    """
+    uri = _local_uri(uri_node)
+    if uri is None or base_dir is None:
+        return [], []
+    base = base_dir.resolve()
+    path = (base / uri).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return [], []  # outside the project, or not there (built later): nothing to read
+    shown = posixpath.normpath(posixpath.join(posixpath.dirname(display_path), uri))
+    try:
+        if path.stat().st_size > MAX_DEFINITION_FILE:
+            return [], [Problem(Span(shown, 1), "definition file is larger than 5 MB")]
+        text = path.read_text(encoding="utf-8-sig")
+        tree = load(text, prefer_json=path.suffix.lower() == ".json" or text.lstrip()[:1] == "{")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(span, f"cannot read DefinitionUri {uri}: {exc.__class__.__name__}")]
+    except LoadError as exc:
+        return [], [Problem(Span(shown, exc.line or 1, exc.column), exc.message)]
+    leaves = []
+    for scalar in walk_plain(tree, ("Definition",)):
+        origin = Origin(shown, scalar.node.line, (f"DefinitionUri {uri}",))
+        part = replace(literal(str(scalar.node.value)), origin=origin)
+        leaves.append(Leaf(scalar.path, span, to_candidates(resolver.substitute([part], subs))))
+    return leaves, []
+
+
+def _local_uri(node: Node) -> str | None:
+    # An S3 location (a mapping or an s3:// URI) is not in view.
+    value = node.value
+    if not isinstance(value, str) or not value.strip() or "://" in value:
+        return None
+    return value.strip()
+
+
+def _json_tree(text: str | None) -> Node | None:
+    if not text or len(text) > MAX_EMBEDDED_JSON or text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        return load_json(text)
+    except (LoadError, RecursionError):
+        return None
+
+
+def _first_text(parts: list[Part]) -> str | None:
+    return parts[0].text if len(parts) == 1 else None

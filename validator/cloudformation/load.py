@@ -1,0 +1,279 @@
+"""Load a CloudFormation template (YAML or JSON) into a tree of `Node`s that know their lines.
+
+Stock loaders lose positions, silently keep the last of two duplicate keys and turn
+`2025-06-30` or `1:0` into dates and numbers. Here every scalar stays the text as written
+(only an implicit YAML null becomes None), duplicate keys are an error, short-form tags
+(`!Ref`, `!Sub`, ...) become their long form, and YAML aliases are expanded within a budget
+so an alias bomb fails fast instead of exhausting memory later.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json
+
+# libyaml does the scanning, parsing and composing in C when it is present.
+_YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+# Nodes that aliases may add by copying what they point at; a real template needs few.
+ALIAS_BUDGET = 100_000
+
+_YAML_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# Short-form tags whose long form is not `Fn::<Name>`.
+_PLAIN_TAGS = frozenset({"Ref", "Condition"})
+_FN_TAGS = frozenset(
+    {
+        "Base64", "Cidr", "FindInMap", "ForEach", "GetAtt", "GetAZs", "ImportValue", "Join",
+        "Length", "Select", "Split", "Sub", "ToJsonString", "Transform", "If", "Equals",
+        "And", "Or", "Not",
+    }
+)
+
+def load(text: str, prefer_json: bool) -> Node:
+    """Load YAML or JSON; JSON first when the caller expects it (it gives better errors)."""
+    if prefer_json:
+        try:
+            return load_json(text)
+        except LoadError as json_error:
+            try:
+                return load_yaml(text)
+            except LoadError:
+                raise json_error from None
+    return load_yaml(text)
+
+
+# ---------------------------------------------------------------------------------------
+# YAML
+
+
+def load_yaml(text: str) -> Node:
+    loader = _YamlLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        parts = [p for p in (exc.context, exc.problem) if p]
+        message = "YAML syntax error: " + (", ".join(parts) or "invalid YAML")
+        raise LoadError(
+            " ".join(message.split()),
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LoadError("YAML error: " + " ".join(str(exc).split())) from None
+    except RecursionError:
+        raise LoadError("YAML nesting is too deep") from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise LoadError("empty document", 1, 1)
+    aliases_possible = "&" in text  # no anchor, no alias
+    if aliases_possible:
+        _check_aliases(root)
+    return _YamlConverter(aliases_possible).convert(root)
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse, before building anything, a document whose aliases expand too far.
+
+    The composed graph shares one node per anchor, so sizes are counted once per node:
+    a billion-laughs file is measured in microseconds instead of expanded.
+    """
+    sizes: dict[int, int] = {}
+    distinct = 0
+    first_alias: yaml.Node | None = None
+    # Iterative post-order walk: (node, children done?).
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        ident = id(node)
+        if done:
+            children = _children(node)
+            sizes[ident] = 1 + sum(sizes[id(c)] for c in children)
+            continue
+        if ident in sizes:
+            if sizes[ident] < 0:
+                mark = node.start_mark
+                raise LoadError("recursive YAML alias", mark.line + 1, mark.column + 1)
+            first_alias = first_alias or node
+            continue
+        distinct += 1
+        sizes[ident] = -1  # in progress
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(_children(node)))
+    if sizes[id(root)] - distinct > ALIAS_BUDGET and first_alias is not None:
+        mark = first_alias.start_mark
+        raise LoadError(
+            f"YAML aliases expand to more than {ALIAS_BUDGET} values (alias bomb?)",
+            mark.line + 1, mark.column + 1,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _end_line(mark: yaml.Mark) -> int:
+    # An end mark sits just after the value: at column 0 of the next line when the value
+    # ended with a line break (block scalars), so the value's last line is the one before.
+    return mark.line if mark.column == 0 and mark.line > 0 else mark.line + 1
+
+
+class _YamlConverter:
+    """Turns composed PyYAML nodes into `Node`s, counting nodes and expanding aliases."""
+
+    def __init__(self, aliases_possible: bool = True) -> None:
+        self.count = 0
+        self.alias_nodes = 0
+        # Alias bookkeeping is only needed when the text has an anchor (`&`) at all.
+        self.aliases_possible = aliases_possible
+        self.seen: set[int] = set()  # composed nodes already converted: a revisit is an alias
+        self.active: set[int] = set()  # nodes being converted: a revisit is a cycle
+
+    def convert(
+        self, node: yaml.Node, depth: int = 0, key: yaml.Node | None = None, via_alias: bool = False
+    ) -> Node:
+        start = node.start_mark
+        line, column = start.line + 1, start.column + 1
+        if depth > MAX_DEPTH:
+            raise LoadError(f"nesting deeper than {MAX_DEPTH} levels", line, column)
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise LoadError(f"more than {MAX_NODES} values", line, column)
+        if self.aliases_possible:
+            via_alias = self._track(node, line, column, via_alias)
+        key_line = key.start_mark.line + 1 if key is not None else 0
+        key_column = key.start_mark.column + 1 if key is not None else 0
+        tag = node.tag or ""
+        if tag.startswith("!") and not tag.startswith("!!"):
+            return self._short_form(node, tag[1:], depth, key_line, key_column, via_alias)
+        if isinstance(node, yaml.ScalarNode):
+            value: Value = node.value
+            style = node.style
+            if not style and value in _YAML_NULLS and tag.endswith(":str"):
+                value = None
+            text_line = line + 1 if style in ("|", ">") else line
+            return Node(value, line, column, _end_line(node.end_mark), text_line, key_line,
+                        key_column)
+        ident = id(node)
+        self.active.add(ident)
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                items = [self.convert(item, depth + 1, via_alias=via_alias) for item in node.value]
+                value, end = items, _collection_end(node, items)
+            else:
+                value, end = self._mapping(node, depth, via_alias)
+        finally:
+            self.active.discard(ident)
+        return Node(value, line, column, end, line, key_line, key_column)
+
+    def _track(self, node: yaml.Node, line: int, column: int, via_alias: bool) -> bool:
+        """Whether `node` is reached through an alias; refuses cycles and alias bombs."""
+        ident = id(node)
+        if ident in self.active:
+            raise LoadError("recursive YAML alias", line, column)
+        if ident in self.seen:
+            via_alias = True
+        self.seen.add(ident)
+        if via_alias:
+            self.alias_nodes += 1
+            if self.alias_nodes > ALIAS_BUDGET:
+                raise LoadError(
+                    f"YAML aliases expand to more than {ALIAS_BUDGET} values (alias bomb?)",
+                    line, column,
+                )
+        return via_alias
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, via_alias: bool) -> tuple[Value, int]:
+        result: dict[str, Node] = {}
+        first_line: dict[str, int] = {}
+        merged: list[Node] = []
+        for key_node, value_node in node.value:
+            kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise LoadError("mapping keys must be plain strings", kline, kcol)
+            name = key_node.value
+            if name == "<<" and not key_node.style:
+                # Merge keys (SAM CLI accepts them): explicit keys below still win.
+                merged.extend(self._merge_sources(value_node, depth, via_alias))
+                continue
+            if name in first_line:
+                raise LoadError(
+                    f"duplicate key '{name}' (first at line {first_line[name]})", kline, kcol
+                )
+            first_line[name] = kline
+            result[name] = self.convert(value_node, depth + 1, key_node, via_alias)
+        for source in merged:
+            for name, child in source.value.items():  # type: ignore[union-attr]
+                result.setdefault(name, child)
+        return result, _collection_end(node, list(result.values()))
+
+    def _merge_sources(self, node: yaml.Node, depth: int, via_alias: bool) -> list[Node]:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        converted = [self.convert(s, depth + 1, via_alias=via_alias) for s in sources]
+        if not all(c.is_map for c in converted):
+            raise LoadError("a YAML merge key (<<) needs a mapping", line, column)
+        return converted
+
+    def _short_form(
+        self, node: yaml.Node, name: str, depth: int, key_line: int, key_column: int,
+        via_alias: bool,
+    ) -> Node:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if name in _PLAIN_TAGS:
+            long_name = name
+        elif name in _FN_TAGS:
+            long_name = "Fn::" + name
+        else:
+            raise LoadError(f"unknown tag !{name}", line, column)
+        # Convert the tagged node as if it had no tag, then wrap it: `!Ref X` is {Ref: X}.
+        node_copy = _untagged(node)
+        inner = self.convert(node_copy, depth + 1, via_alias=via_alias)
+        self.seen.discard(id(node_copy))  # a temporary: its id may be reused later
+        if long_name == "Fn::GetAtt" and isinstance(inner.value, str):
+            # `!GetAtt Res.Attr.Sub` names resource `Res` and attribute `Attr.Sub`.
+            resource, _, attribute = inner.value.partition(".")
+            inner = Node(
+                [_scalar_like(inner, resource), _scalar_like(inner, attribute)],
+                inner.line, inner.column, inner.end_line, inner.text_line,
+            )
+        inner = Node(
+            inner.value, inner.line, inner.column, inner.end_line, inner.text_line, line, column
+        )
+        return Node(
+            {long_name: inner}, line, column, inner.end_line, inner.text_line, key_line, key_column
+        )
+
+
+def _untagged(node: yaml.Node) -> yaml.Node:
+    if isinstance(node, yaml.ScalarNode):
+        # A tagged scalar is never null: `!Ref ""` is an empty name, not None.
+        copy = yaml.ScalarNode(
+            "tag:yaml.org,2002:str", node.value, node.start_mark, node.end_mark,
+            node.style or "'",
+        )
+        return copy
+    cls = type(node)
+    return cls(
+        "tag:yaml.org,2002:seq" if isinstance(node, yaml.SequenceNode) else "tag:yaml.org,2002:map",
+        node.value, node.start_mark, node.end_mark, node.flow_style,
+    )
+
+
+def _scalar_like(node: Node, text: str) -> Node:
+    return Node(text, node.line, node.column, node.end_line, node.text_line)
+
+
+def _collection_end(node: yaml.Node, children: list[Node]) -> int:
+    # A block collection's end mark lies at the next token, possibly past comments and
+    # blank lines, so its last line is its last child's; a flow one ends at its bracket.
+    last = max((c.end_line for c in children), default=node.start_mark.line + 1)
+    if getattr(node, "flow_style", False):
+        last = max(last, node.end_mark.line + 1)
+    return last

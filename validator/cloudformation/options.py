@@ -1,0 +1,96 @@
+"""What a scan knows beyond the template: parameter overrides, the region, the directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model import Origin
+from .load import LoadError, Node, load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateOptions:
+    """Inputs to resolution.
+
+    `parameters` override parameter defaults (from --parameter / --parameters-file);
+    `region` is the value of `AWS::Region`; `base_dir` is the template's directory, the
+    only place local files such as a SAM `DefinitionUri` are read from.
+    `parameter_origins` may say where an override was written, for the report's origin.
+    """
+
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    region: str | None = None
+    base_dir: Path | None = None
+    parameter_origins: Mapping[str, Origin] = field(default_factory=dict)
+
+
+def load_parameters_file(path: Path) -> dict[str, str]:
+    """Parameter values from a file, in either common shape.
+
+    The `aws cloudformation` CLI list `[{"ParameterKey": K, "ParameterValue": V}, ...]`,
+    a plain `{K: V}` mapping (JSON or YAML), or a CodePipeline template configuration
+    `{"Parameters": {K: V}}`. Raises ValueError with a one-line message naming the file.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read parameters file: {_reason(exc)}") from None
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        try:
+            data = _plain(load_yaml(text))
+        except LoadError as exc:
+            where = f" (line {exc.line})" if exc.line else ""
+            raise ValueError(f"{path}: not JSON or YAML: {exc.message}{where}") from None
+    try:
+        return _parameters(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def _parameters(data: Any) -> dict[str, str]:
+    if isinstance(data, dict) and set(data) <= {"Parameters", "Tags", "StackPolicy"}:
+        data = data.get("Parameters", {})
+    result: dict[str, str] = {}
+    if isinstance(data, list):
+        for number, entry in enumerate(data, 1):
+            if not isinstance(entry, dict) or not isinstance(entry.get("ParameterKey"), str):
+                raise ValueError(f"entry {number} has no ParameterKey")
+            if "ParameterValue" not in entry:
+                if entry.get("UsePreviousValue"):
+                    continue  # the deployed value, unknown here
+                raise ValueError(f"entry {number} ({entry['ParameterKey']}) has no ParameterValue")
+            result[entry["ParameterKey"]] = _text(entry["ParameterValue"], entry["ParameterKey"])
+        return result
+    if isinstance(data, dict):
+        for key, value in data.items():
+            result[str(key)] = _text(value, str(key))
+        return result
+    raise ValueError("expected a list of ParameterKey/ParameterValue entries or a mapping")
+
+
+def _text(value: Any, key: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return ",".join(str(v) for v in value)  # a CommaDelimitedList
+    raise ValueError(f"the value of {key} is not a string")
+
+
+def _plain(node: Node) -> Any:
+    if isinstance(node.value, dict):
+        return {k: _plain(v) for k, v in node.value.items()}
+    if isinstance(node.value, list):
+        return [_plain(v) for v in node.value]
+    return node.value
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc).splitlines()[0]

@@ -1,0 +1,373 @@
+"""Turn one CloudFormation (or SAM, or CDK-synthesized) template into a `ParsedFile`.
+
+Every scalar under a resource's `Properties` becomes a `Leaf` with its resolved
+candidates; the extractor decides which of them are models. Parameters with
+`AllowedValues` become pseudo-resources (a deployer may pick any value), and
+`Metadata: {iac-check: {ignore: [...]}}` becomes resource-scoped suppressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from ..model import Candidate, Leaf, ParsedFile, Problem, Resource, Span, Suppression
+from .definitions import (
+    FLOW_TYPE,
+    SAM_STATE_MACHINE,
+    SUBSTITUTING_TYPES,
+    Scalar,
+    definition_file_leaves,
+    flow_json_leaves,
+    substitutions,
+)
+from .load import LoadError, Node, load, load_json
+from .options import TemplateOptions
+from .resolve import Part, Resolver, intrinsic, to_candidates
+
+PARAMETER_TYPE = "AWS::CloudFormation::Parameter"
+# SAM `Globals` sections and the resource types they apply to.
+_GLOBALS = {
+    "Function": "AWS::Serverless::Function",
+    "Api": "AWS::Serverless::Api",
+    "HttpApi": "AWS::Serverless::HttpApi",
+    "SimpleTable": "AWS::Serverless::SimpleTable",
+    "StateMachine": SAM_STATE_MACHINE,
+    "LayerVersion": "AWS::Serverless::LayerVersion",
+}
+_TYPE_HINT = re.compile(r"""["']?Type["']?\s*:\s*["']?(?:AWS|Custom)::""")
+_RULE_ID = re.compile(r"^BDR\d{3}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_template(
+    text: str, display_path: str, options: TemplateOptions | None = None
+) -> ParsedFile | None:
+    """The resources of a template; None when the text is not a CloudFormation template.
+
+    Never raises: a template that cannot be read is a ParsedFile with a Problem.
+    """
+    options = options or TemplateOptions()
+    text = text.lstrip("\ufeff")
+    if not looks_like_template(text):
+        return None
+    try:
+        root = _load(text, display_path)
+    except LoadError as exc:
+        return _failed(display_path, exc.message, exc.line, exc.column)
+    except RecursionError:
+        return _failed(display_path, "nesting too deep to read", None, None)
+    except Exception as exc:  # a loader bug must not stop the scan
+        return _failed(display_path, f"cannot read template: {type(exc).__name__}", None, None)
+    if not is_template(root):
+        return None
+    try:
+        return _Template(root, display_path, options).parsed()
+    except RecursionError:
+        return _failed(display_path, "values nested too deeply to resolve", None, None)
+    except Exception as exc:  # never let one odd template stop the scan
+        detail = " ".join(str(exc).split())[:120]
+        return _failed(display_path, f"cannot process template: {type(exc).__name__}: {detail}",
+                       None, None)
+
+
+def looks_like_template(text: str) -> bool:
+    """A cheap test on the raw text, so that other YAML and JSON is never parsed."""
+    if "AWSTemplateFormatVersion" in text or "AWS::Serverless" in text:
+        return True
+    return "Resources" in text and _TYPE_HINT.search(text) is not None
+
+
+def is_template(root: Node) -> bool:
+    if not root.is_map:
+        return False
+    if "AWSTemplateFormatVersion" in root.value:  # type: ignore[operator]
+        return True
+    transform = root.get("Transform")
+    if transform is None:
+        names: list[Node] = []
+    else:
+        names = transform.value if isinstance(transform.value, list) else [transform]
+    if any(isinstance(n.value, str) and n.value.startswith("AWS::Serverless") for n in names):
+        return True
+    resources = root.get("Resources")
+    if resources is None or not isinstance(resources.value, dict):
+        return False
+    return any(
+        isinstance(r.value, dict) and isinstance(t := _text(r.get("Type")), str)
+        and t.startswith(("AWS::", "Custom::"))
+        for r in resources.value.values()
+    )
+
+
+def _load(text: str, display_path: str) -> Node:
+    # A .json file must be JSON (YAML would accept trailing commas and comments);
+    # other text that opens with a brace is tried as JSON first, for its better errors.
+    if display_path.lower().endswith(".json"):
+        return load_json(text)
+    return load(text, prefer_json=text.lstrip()[:1] == "{")
+
+
+def _failed(path: str, message: str, line: int | None, column: int | None) -> ParsedFile:
+    one_line = " ".join(message.split())
+    return ParsedFile(path, problems=(Problem(Span(path, line or 1, column), one_line),))
+
+
+def _text(node: Node | None) -> str | None:
+    return node.value if node is not None and isinstance(node.value, str) else None
+
+
+class _Template:
+    def __init__(self, root: Node, file: str, options: TemplateOptions) -> None:
+        self.root = root
+        self.file = file
+        self.options = options
+        self.resolver = Resolver(root, file, options)
+        self.problems: list[Problem] = []
+        self.suppressions: list[Suppression] = []
+        self.globals = self._globals()
+
+    def parsed(self) -> ParsedFile:
+        resources = list(self._resources()) + list(self._parameter_choices())
+        return ParsedFile(self.file, tuple(resources), tuple(self.problems),
+                          tuple(self.suppressions))
+
+    # -- resources ------------------------------------------------------------------------
+
+    def _resources(self) -> Iterator[Resource]:
+        section = self.root.get("Resources")
+        if section is None:
+            return
+        if not isinstance(section.value, dict):
+            self.problems.append(Problem(self._span(section), "Resources must be a mapping"))
+            return
+        for logical_id, node in section.value.items():
+            if logical_id.startswith("Fn::ForEach::"):
+                # AWS::LanguageExtensions loop: its body is read once, names unexpanded.
+                yield from self._for_each(node)
+                continue
+            resource = self._resource(logical_id, node)
+            if resource is not None:
+                yield resource
+
+    def _for_each(self, node: Node) -> Iterator[Resource]:
+        if isinstance(node.value, list) and len(node.value) == 3 and node.value[2].is_map:
+            for logical_id, body in node.value[2].value.items():  # type: ignore[union-attr]
+                resource = self._resource(logical_id, body)
+                if resource is not None:
+                    yield resource
+
+    def _resource(self, logical_id: str, node: Node) -> Resource | None:
+        rtype = _text(node.get("Type"))
+        if not node.is_map or rtype is None:
+            return None
+        self._suppressions(logical_id, node)
+        properties = node.get("Properties")
+        leaves: list[Leaf] = []
+        if properties is not None and properties.is_map:
+            leaves = self._property_leaves(rtype, properties)
+        return Resource(
+            address=logical_id,
+            type=rtype,
+            span=Span(self.file, node.key_line or node.line, node.key_column or node.column),
+            leaves=tuple(leaves),
+            end_line=node.end_line,
+        )
+
+    def _property_leaves(self, rtype: str, properties: Node) -> list[Leaf]:
+        subs: dict[str, list[Part]] = {}
+        if rtype in SUBSTITUTING_TYPES:
+            subs = substitutions(self.resolver, properties, self.file)
+        file_leaves: list[Leaf] = []
+        uri = properties.get("DefinitionUri")
+        if rtype == SAM_STATE_MACHINE and uri is not None:
+            file_leaves, problems = definition_file_leaves(
+                self.resolver, uri, self._span(uri), subs, self.options.base_dir, self.file
+            )
+            self.problems.extend(problems)
+        # With the definition in view, a substitution is reported where it is used; with
+        # the definition elsewhere (S3, a file not there), the substitution itself is kept.
+        in_view = bool(file_leaves) or any(
+            properties.get(k) is not None for k in ("Definition", "DefinitionString")
+        )
+        leaves: list[Leaf] = []
+        paths: set[tuple[str, ...]] = set()
+        for scalar in _scalars(properties, ()):
+            if subs and in_view and scalar.path[0] == "DefinitionSubstitutions":
+                continue
+            if rtype == FLOW_TYPE and scalar.path == ("DefinitionString",):
+                found, complete = flow_json_leaves(
+                    self.resolver, scalar.node, self._span(scalar.node), subs
+                )
+                leaves.extend(found)
+                if complete:
+                    continue
+            in_definition = scalar.path[0] in ("Definition", "DefinitionString")
+            leaf = self._leaf(scalar, subs if in_definition else {})
+            if leaf is not None:
+                leaves.append(leaf)
+                paths.add(leaf.path)
+        leaves.extend(file_leaves)
+        for section, section_type in _GLOBALS.items():
+            if section_type == rtype:
+                # SAM merges Globals into each resource: the resource's own value wins,
+                # list items are added to its lists.
+                leaves.extend(g for g, in_list in self.globals.get(section, [])
+                              if in_list or g.path not in paths)
+        return leaves
+
+    def _leaf(self, scalar: Scalar, subs: dict[str, list[Part]]) -> Leaf | None:
+        node = scalar.node
+        if not subs and isinstance(node.value, str) and "{{resolve:" not in node.value:
+            # Most values are plain strings: skip the resolver.
+            return Leaf(scalar.path, self._span(node),
+                        (Candidate(node.value, None, None, node.text_line),))
+        parts = self.resolver.parts(node)
+        if subs:
+            parts = self.resolver.substitute(parts, subs)
+        candidates = to_candidates(parts)
+        if not candidates:
+            return None  # AWS::NoValue, or null
+        return Leaf(scalar.path, self._span(scalar.node), candidates)
+
+    def _span(self, node: Node) -> Span:
+        return Span(self.file, node.line, node.column)
+
+    def _globals(self) -> dict[str, list[tuple[Leaf, bool]]]:
+        section = self.root.get("Globals")
+        result: dict[str, list[tuple[Leaf, bool]]] = {}
+        if section is None or not isinstance(section.value, dict):
+            return result
+        for name, node in section.value.items():
+            if name in _GLOBALS and node.is_map:
+                found = []
+                for scalar in _scalars(node, ()):
+                    leaf = self._leaf(scalar, {})
+                    if leaf is not None:
+                        found.append((leaf, scalar.in_list))
+                result[name] = found
+        return result
+
+    # -- parameters -----------------------------------------------------------------------
+
+    def _parameter_choices(self) -> Iterator[Resource]:
+        """A parameter's AllowedValues: each is a value the stack may be deployed with."""
+        for name, declaration in self.resolver.parameters.items():
+            allowed = declaration.get("AllowedValues")
+            if allowed is None or not isinstance(allowed.value, list):
+                continue
+            leaves = tuple(
+                Leaf(("AllowedValues",), self._span(item),
+                     (Candidate(item.value, None, None, item.text_line),))
+                for item in allowed.value
+                if isinstance(item.value, str)
+            )
+            if leaves:
+                yield Resource(
+                    address=f"Parameters.{name}",
+                    type=PARAMETER_TYPE,
+                    span=Span(self.file, declaration.key_line or declaration.line,
+                              declaration.key_column or declaration.column),
+                    leaves=leaves,
+                    end_line=declaration.end_line,
+                )
+
+    # -- suppressions ---------------------------------------------------------------------
+
+    def _suppressions(self, logical_id: str, node: Node) -> None:
+        metadata = node.get("Metadata")
+        settings = metadata.get("iac-check") if metadata is not None else None
+        if settings is None:
+            return
+        ignore = settings.get("ignore")
+        if ignore is None or not isinstance(ignore.value, (list, dict)):
+            self.suppressions.append(Suppression(
+                (), self._span(ignore or settings), scope="resource", resource=logical_id,
+                malformed="Metadata iac-check needs an `ignore` list of {rule, until, reason}",
+            ))
+            return
+        entries = ignore.value if isinstance(ignore.value, list) else [ignore]
+        for entry in entries:
+            self.suppressions.append(self._suppression(logical_id, entry))
+
+    def _suppression(self, logical_id: str, entry: Node) -> Suppression:
+        if isinstance(entry.value, str):  # `- BDR002` is a rule with no date and no reason
+            fields: dict[str, Node] = {"rule": entry}
+        elif isinstance(entry.value, dict):
+            fields = entry.value
+        else:
+            fields = {}
+        rule_node = fields.get("rule") or fields.get("rules")
+        named = [rule_node] if rule_node is not None and not rule_node.is_list else (
+            rule_node.value if rule_node is not None else []
+        )
+        rules = tuple(n.value.strip() for n in named  # type: ignore[union-attr]
+                      if isinstance(n.value, str) and _RULE_ID.match(n.value.strip()))
+        until_node = fields.get("until")
+        until_text = _text(until_node)
+        if until_node is not None and until_text is None:
+            until_text = "(not a date)"
+        until, bad_date = _parse_date(until_text)
+        malformed = None
+        if not rules:
+            malformed = "the entry names no rule (rule: BDRnnn)"
+        elif bad_date:
+            malformed = f"until {until_text!r} is not a valid YYYY-MM-DD date"
+        return Suppression(
+            rules=rules,
+            span=self._span(entry),
+            until=until,
+            until_text=until_text,
+            reason=_text(fields.get("reason")),
+            scope="resource",
+            resource=logical_id,
+            malformed=malformed,
+        )
+
+
+def _parse_date(text: str | None) -> tuple[date | None, bool]:
+    """The date and whether the text was a bad one (None text is no date, not a bad one)."""
+    if text is None:
+        return None, False
+    if not _ISO_DATE.match(text.strip()):
+        return None, True
+    try:
+        return date.fromisoformat(text.strip()), False
+    except ValueError:
+        return None, True
+
+
+def _scalars(node: Node, path: tuple[str, ...], in_list: bool = False) -> Iterator[Scalar]:
+    """Every value under `node` that resolves to a string, with its path.
+
+    Intrinsic calls are values, except where they choose between structures: `Fn::If`
+    with a mapping or list in a branch is followed into both branches, and
+    `Fn::ToJsonString` into its argument, so their insides are leaves like any other.
+    """
+    value = node.value
+    if value is None:
+        return
+    if isinstance(value, str):
+        yield Scalar(path, node, in_list)
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _scalars(item, path, True)
+        return
+    name = intrinsic(node)
+    if name is None:
+        for key, child in value.items():
+            yield from _scalars(child, (*path, key), in_list)
+        return
+    argument = value[name]
+    if name == "Fn::ToJsonString":
+        yield from _scalars(argument, path, in_list)
+        return
+    if name == "Fn::If" and isinstance(argument.value, list) and len(argument.value) == 3:
+        branches = argument.value[1:]
+        if any(b.is_list or (b.is_map and intrinsic(b) is None) for b in branches):
+            for branch in branches:
+                yield from _scalars(branch, path, in_list)
+            return
+    yield Scalar(path, node, in_list)
