@@ -21,6 +21,7 @@ from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, called_directories, parse_file
 from .terraform.parse import HclSyntaxError
+from .terraform.plan import looks_like_plan, parse_plan, point_at_source
 from .terraform.resolve import Loader, TerraformOptions, resolve_root
 from .terraform.syntax import ConfigFile
 
@@ -101,12 +102,20 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 def _parse_all(
     sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None
 ) -> Iterable[ParsedFile]:
+    plans: list[ParsedFile] = []
     for src in sources:
         if src.kind == "structured":
-            parsed = _parse_structured(src, settings, region)
-            if parsed is not None:
-                yield parsed
-    yield _parse_terraform(sources, settings, env)
+            found = _parse_structured(src, settings, region)
+            if found is not None and found[0] == "plan":
+                plans.append(found[1])
+            elif found is not None:
+                yield found[1]
+    terraform = _parse_terraform(sources, settings, env)
+    # A plan scanned with its configuration points at the .tf lines and replaces the
+    # source's own resolution of the same resources: the plan knows the real values.
+    moved, replaced = point_at_source([r for p in plans for r in p.resources], terraform.resources)
+    yield replace(terraform, resources=tuple(r for r in terraform.resources if r.address not in replaced))
+    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
 
 
 def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str]) -> ParsedFile:
@@ -126,10 +135,14 @@ def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Map
     return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 
 
-def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> ParsedFile | None:
+def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> tuple[str, ParsedFile] | None:
+    """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
-        return ParsedFile(src.display, problems=(problem,)) if problem and _looks_like_iac(src) else None
+        return ("template", ParsedFile(src.display, problems=(problem,))) if problem and _looks_like_iac(src) else None
+    if looks_like_plan(text):
+        plan = parse_plan(text, src.display)
+        return ("plan", plan) if plan is not None else None
     from . import cloudformation  # only when the tree has YAML or JSON files
 
     options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent)
@@ -137,7 +150,7 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
     if parsed is None:
         return None
     inline = suppress.inline_suppressions(text, src.display)
-    return ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
+    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
 
 
 def _looks_like_iac(src: SourceFile) -> bool:
