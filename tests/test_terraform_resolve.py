@@ -133,3 +133,32 @@ def test_auto_tfvars_win_over_terraform_tfvars(tmp_path: Path):
     _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
     [ref] = report["references"]
     assert ref["model_id"] == "anthropic.claude-v1" and ref["origin"]["file"] == "prod.auto.tfvars"
+
+
+def test_templatefile_file_and_jsonencode_are_scanned(tf_fixture):
+    _, report = scan_json(tf_fixture("templates"), "--as-of", "2025-09-01")
+    found = {(f["resource"], f["line"], f["model_id"]) for f in by_rule(report, "BDR001")}
+    assert found == {
+        ("aws_iam_policy.invoke", 6, "anthropic.claude-v2"),
+        ("aws_iam_policy.static", 10, "anthropic.claude-v1"),
+        ("aws_sfn_state_machine.sm", 15, "anthropic.claude-v2"),
+    }
+
+
+def test_awscc_nested_attributes_are_model_attributes(tf_fixture):
+    _, report = scan_json(tf_fixture("awscc"), "--as-of", "2026-04-01")
+    refs = {(r["resource"], r["attribute"], r["line"]): r for r in report["references"]}
+    prompt = "prompt_override_configuration.prompt_configurations.foundation_model"
+    agent = refs[("awscc_bedrock_agent.concierge", prompt, 16)]
+    assert agent["model_id"] == "anthropic.claude-3-haiku-20240307-v1:0"
+    inline = "definition.nodes.configuration.prompt.source_configuration.inline.model_id"
+    flow = refs[("awscc_bedrock_flow.triage", inline, 34)]
+    assert flow["model_id"] == "anthropic.claude-v2"
+    sonnet = refs[("awscc_bedrock_agent.concierge", "foundation_model", 11)]
+    assert (sonnet["region"], sonnet["lifecycle"]) == ("eu-central-2", "extended-access")
+
+
+def test_replacement_that_is_not_active_is_not_recommended(tf_fixture):
+    _, report = scan_json(tf_fixture("templates"), "--as-of", "2025-09-01")
+    [static] = [f for f in by_rule(report, "BDR001") if f["resource"] == "aws_iam_policy.static"]
+    assert "Replace with" not in static["message"] and "not Active either" in static["message"]

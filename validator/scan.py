@@ -130,7 +130,7 @@ def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Map
     called = {c for m in modules.values() if m is not None for c in called_directories(m)}
     options = TerraformOptions(settings.variables, tuple(_var_files(settings)), env)
     resources = [r for d, m in modules.items() if m is not None and d not in called
-                 for r in resolve_root(m, Loader(loader.load, loader.installed), options)]
+                 for r in resolve_root(m, Loader(loader.load, loader.installed, loader.read), options)]
     suppressions = [s for display, text in loader.texts.items() for s in suppress.inline_suppressions(text, display)]
     return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 

@@ -65,7 +65,11 @@ def finding(ctx: Context, rule_id: str, severity: Severity, ref: Reference, mess
     phase = ctx.phase(ref)
     replacement = ctx.catalog.replacement(ref.model_id, ctx.as_of, ref.region) if ref.model_id else None
     if replacement and replacement != ref.model_id:
-        message += f" Replace with {replacement}."
+        state = ctx.catalog.phase(replacement, ref.usage, ref.region, ctx.as_of).state
+        # The chain ends at a version that is not Active either: say so rather than send
+        # a team to another retired model.
+        message += f" Replace with {replacement}." if state == "active" else \
+            f" Its recommended replacement {replacement} is not Active either ({state})."
     return Finding(
         rule_id=rule_id,
         severity=severity,

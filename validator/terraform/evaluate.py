@@ -50,8 +50,9 @@ Lookup = Callable[[Ref], list[Val]]
 class Evaluator:
     """Evaluates expressions of one module; `lookup` answers `var.`, `local.` and other refs."""
 
-    def __init__(self, lookup: Lookup) -> None:
+    def __init__(self, lookup: Lookup, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._lookup = lookup
+        self._functions = {**FUNCTIONS, **(functions or {})}
 
     def eval(self, node: Expr) -> list[Val]:
         method = getattr(self, "_" + type(node).__name__.lower())
@@ -91,7 +92,7 @@ class Evaluator:
         return out
 
     def _call(self, node: Call) -> list[Val]:
-        func = FUNCTIONS.get(node.name)
+        func = self._functions.get(node.name)
         if func is None:
             return [unknown(f"function {node.name}() is not evaluated statically")]
         args = [self.eval(a) for a in node.args]

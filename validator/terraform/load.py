@@ -87,6 +87,11 @@ class ModuleLoader:
         self.texts[display] = text
         return config
 
+    def read(self, path: Path) -> str | None:
+        """A file a configuration reads with file() or templatefile()."""
+        text, _ = read_text(path, self._display(path), self._limit)
+        return text
+
     def installed(self, root: Path, key: str) -> Path | None:
         """A module `terraform init` downloaded, from `.terraform/modules/modules.json`."""
         if root not in self._installed:

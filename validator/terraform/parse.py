@@ -192,6 +192,11 @@ def _heredoc(rule: Any, line: int) -> Expr:
     return _template(_split_interpolations(body, line + 1), line, line + 1)
 
 
+def template_expr(text: str, line: int) -> Expr:
+    """A template file's text (`templatefile()`), with `${...}` parsed as in a heredoc."""
+    return _template(_split_interpolations(text, line), line, line)
+
+
 def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
     """Heredoc bodies come back as raw text: find `${...}` and parse each expression."""
     parts: list[str | Expr] = []

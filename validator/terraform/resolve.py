@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
 from .evaluate import Evaluator, Val, as_text, unknown, with_step
+from .parse import template_expr
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
 
 # Meta-arguments configure Terraform itself; they never hold a model.
@@ -51,6 +53,7 @@ class Loader:
 
     load: Callable[[Path], ModuleFiles | None]
     installed: Callable[[Path, str], Path | None]
+    read: Callable[[Path], str | None] = lambda _path: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,7 @@ class Module:
         self._cache: dict[str, list[Val]] = {}
         self._busy: set[str] = set()
         self._children: dict[str, Module | None] = {}
-        self.evaluator = Evaluator(self._lookup)
+        self.evaluator = Evaluator(self._lookup, {"file": self._file, "templatefile": self._templatefile})
         self.regions = {**regions, **self._own_regions()}
 
     def _declare(self, f: ConfigFile) -> None:
@@ -126,6 +129,22 @@ class Module:
 
     def eval(self, node: Expr) -> list[Val]:
         return self.evaluator.eval(node)
+
+    def _file(self, path: str) -> str:
+        text = self.loader.read(self.source.directory / path)
+        if text is None:
+            raise ValueError(f"cannot read {path}")
+        return text
+
+    def _templatefile(self, path: str, variables: Mapping[str, Any]) -> str:
+        """Render a template file with its variables; unknown pieces stay as `${?}`."""
+        template = template_expr(self._file(path), 1)
+
+        def lookup(ref: Ref) -> list[Val]:
+            name = str(ref.parts[0])
+            return [_select(Val(variables[name]), ref.parts[1:])] if name in variables else [unknown(ref.text)]
+
+        return as_text(Evaluator(lookup).eval(template)[0].value)
 
     def scoped(self, block: Block) -> Evaluator:
         """An evaluator where `each.*` and `count.index` range over the block's instances."""
@@ -180,6 +199,8 @@ class Module:
             return self._memo(ref.text, lambda: self._resource_attr("data", str(parts[1]), str(parts[2]), parts[3:]))
         if len(parts) >= 3 and "_" in str(head):
             return self._memo(ref.text, lambda: self._resource_attr("resource", str(head), str(parts[1]), parts[2:]))
+        if head == "path" and len(parts) == 2 and parts[1] in ("module", "root", "cwd"):
+            return [Val(str(self.source.directory if parts[1] == "module" else self.root))]
         if head in ("each", "count", "self", "path", "terraform"):
             return [unknown(f"`{ref.text}` depends on the instance and is not evaluated statically")]
         return [unknown(f"`{ref.text}` is not evaluated statically")]
@@ -263,8 +284,11 @@ class Module:
     def region_of(self, block: Block) -> str | None:
         """The region of the provider configuration a resource uses, when it is known."""
         provider = block.attribute("provider")
-        name = provider.expr.text if provider is not None and isinstance(provider.expr, Ref) else "aws"
-        return self.regions.get(name)
+        if provider is not None and isinstance(provider.expr, Ref):
+            return self.regions.get(provider.expr.text)
+        # Terraform's implied provider is the resource type's prefix: awscc_bedrock_agent -> awscc.
+        implied = block.labels[0].split("_", 1)[0] if block.labels else "aws"
+        return self.regions.get(implied)
 
     def child(self, name: str) -> Module | None:
         """The module a `module` block calls, instantiated with its arguments (once)."""
@@ -295,7 +319,7 @@ class Module:
         return self.loader.installed(self.root, key)
 
     def _child_regions(self, block: Block) -> dict[str, str | None]:
-        regions = {"aws": self.regions.get("aws")}
+        regions = {name: region for name, region in self.regions.items() if "." not in name}
         providers = block.attribute("providers")
         if providers is not None and isinstance(providers.expr, MapX):
             for child_name, value in providers.expr.items:
