@@ -1,13 +1,37 @@
-"""The run's settings: one frozen object built from the command line (and config files)."""
+"""The run's settings: one frozen object built from the command line and a config file.
+
+A config file (`.iac-check.yaml`, or `[tool.iac-check]` in `pyproject.toml`) uses the scan
+options' long names as keys; the command line wins over it (SPEC section 7). Paths written
+in a config file are relative to the file, so the same file works from any directory.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
+CONFIG_NAME = ".iac-check.yaml"
+PYPROJECT = "pyproject.toml"
+TIMELINE_DAYS = 180
+
+# Keys whose values name files: a config file's relative paths are relative to it.
+_PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "write-baseline")
+# Repeatable options: the command line's values come after the config's (later wins).
+_LIST_KEYS = ("var-file", "parameters-file", "catalog", "exclude")
+
+
+class ConfigError(Exception):
+    """A config file or option value that cannot be used (exit code 2); the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,12 @@ class Settings:
     allow: tuple[str, ...] | None = None
     severity: dict[str, str] = field(default_factory=dict)
     disabled: tuple[str, ...] = ()
+    extra_outputs: tuple[tuple[str, str], ...] = ()
+    """`--output FORMAT=FILE`: more reports from the same scan, each (format, file)."""
+    baseline: str | None = None
+    write_baseline: str | None = None
+    days: int = TIMELINE_DAYS
+    config_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,3 +76,230 @@ class ModelPolicy:
         if any(fnmatchcase(model_id, p) for p in self.deny):
             return True
         return self.allow is not None and not any(fnmatchcase(model_id, p) for p in self.allow)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A validated config: its keys as written, with file paths made relative to the current directory."""
+
+    path: Path
+    values: Mapping[str, Any]
+
+
+# -- finding and reading config files ---------------------------------------------------------
+
+def find_config(starts: Sequence[Path]) -> Path | None:
+    """The nearest config above each start in turn (the scan root, then the current directory).
+
+    In one directory `.iac-check.yaml` wins over `pyproject.toml`; a `pyproject.toml` without
+    a `[tool.iac-check]` table is not a config and the search goes on upward.
+    """
+    for start in starts:
+        for directory in (start, *start.parents):
+            if (directory / CONFIG_NAME).is_file():
+                return directory / CONFIG_NAME
+            pyproject = directory / PYPROJECT
+            if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+                return pyproject
+    return None
+
+
+def search_starts(paths: Sequence[str], cwd: Path) -> list[Path]:
+    """Where the config search begins: the first scan path's directory, then the current one."""
+    starts = []
+    if paths:
+        first = (cwd / paths[0]).resolve()
+        if first.exists():
+            starts.append(first if first.is_dir() else first.parent)
+    return [*starts, cwd.resolve()]
+
+
+def read_config(path: Path, cwd: Path) -> ConfigFile:
+    """Load and validate a config file (`pyproject.toml` or YAML)."""
+    from .policydata import PolicyDataError, validate
+
+    if path.name == PYPROJECT:
+        data, source = _pyproject_table(path), f"{path} [tool.iac-check]"
+    else:
+        data, source = _yaml_mapping(path), str(path)
+    try:
+        values = validate({} if data is None else data, "config.schema.json", source)
+    except PolicyDataError as exc:
+        raise ConfigError(str(exc)) from None
+    _check_meaning(values, source)
+    try:
+        return ConfigFile(path, _rebased(values, path.parent, cwd))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: output: {exc}") from None
+
+
+def _yaml_mapping(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+
+
+def _pyproject_table(path: Path) -> Any:
+    """The `[tool.iac-check]` table, or None when the file has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if "iac-check" not in text:
+        return None
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the same parser as the `tomli` package
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ConfigError(f"{path}: reading [tool.iac-check] needs Python 3.11 or the tomli package") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return document.get("tool", {}).get("iac-check")
+
+
+def _check_meaning(values: Mapping[str, Any], source: str) -> None:
+    """What a schema cannot say: real calendar dates and rule IDs that exist."""
+    from .rules import BY_ID
+
+    if "as-of" in values:
+        _date(values["as-of"], f"{source}: as-of")
+    for rule_id in values.get("rules", {}):
+        if rule_id not in BY_ID:
+            raise ConfigError(f"{source}: rules/{rule_id}: no such rule (see `iac-check rules`)")
+
+
+def _rebased(values: Mapping[str, Any], base: Path, cwd: Path) -> dict[str, Any]:
+    """Relative file paths in a config file are relative to it; make them relative to `cwd`."""
+    prefix = os.path.relpath(base.resolve(), cwd.resolve())
+
+    def rebase(text: str) -> str:
+        return text if os.path.isabs(text) else os.path.normpath(os.path.join(prefix, text))
+
+    out = dict(values)
+    for key in _PATH_KEYS:
+        if isinstance(out.get(key), list):
+            out[key] = [rebase(v) for v in out[key]]
+        elif isinstance(out.get(key), str):
+            out[key] = rebase(out[key])
+    if "output" in out:
+        out["output"] = [_rebase_output(v, rebase) for v in _as_list(out["output"])]
+    return out
+
+
+def _rebase_output(text: str, rebase: Any) -> str:
+    fmt, file = parse_output(text)
+    return f"{fmt}={rebase(file)}" if fmt else rebase(file)
+
+
+# -- merging the command line over the config ------------------------------------------------
+
+def parse_output(text: str) -> tuple[str | None, str]:
+    """`FORMAT=FILE` names a format; anything else is a file for the `--format` report.
+
+    A word before `=` that is no format is taken for a misspelt one rather than a file
+    name, so `--output xml=report.xml` fails instead of writing text to an odd file.
+    """
+    fmt, sep, file = text.partition("=")
+    if not sep or not re.fullmatch(r"[a-z]+", fmt):
+        return None, text
+    if fmt not in FORMATS or not file:
+        raise ConfigError(f"--output {text!r}: use FILE or FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}")
+    return fmt, file
+
+
+def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: date) -> Settings:
+    """Settings from the options given on the command line (keyed like the config), over the config.
+
+    `given` holds only options that were actually given; `today` is the default as-of.
+    """
+    values = _merged(given, dict(config.values) if config else {})
+    for key, choices in (("format", FORMATS), ("fail-on", FAIL_ON)):
+        if values.get(key, choices[0]) not in choices:
+            raise ConfigError(f"--{key} {values[key]!r}: choose one of {', '.join(choices)}")
+    primary, extra = _outputs(values.get("output", []))
+    rules: Mapping[str, Mapping[str, Any]] = values.get("rules", {})
+    allow = values.get("allow")
+    return Settings(
+        as_of=_date(values["as-of"], "--as-of") if "as-of" in values else today,
+        paths=tuple(values.get("paths") or (".",)),
+        format=values.get("format", "text"),
+        output=primary,
+        fail_on=values.get("fail-on", "error"),
+        fail_within=values.get("fail-within", 0),
+        region=values.get("region"),
+        variables=_strings(values.get("var", {})),
+        var_files=tuple(values.get("var-file", ())),
+        parameters=_strings(values.get("parameter", {})),
+        parameters_files=tuple(values.get("parameters-file", ())),
+        catalogs=tuple(values.get("catalog", ())),
+        exclude=tuple(values.get("exclude", ())),
+        jobs=values.get("jobs", 0),
+        color=not values.get("no-color", False),
+        quiet=values.get("quiet", False),
+        deny=tuple(values.get("deny", ())),
+        allow=None if allow is None else tuple(allow),
+        severity={rule: spec["severity"] for rule, spec in rules.items() if "severity" in spec},
+        disabled=tuple(rule for rule, spec in rules.items() if spec.get("enabled") is False),
+        extra_outputs=extra,
+        baseline=values.get("baseline"),
+        write_baseline=values.get("write-baseline"),
+        days=values.get("days", TIMELINE_DAYS),
+        config_file=str(config.path) if config else None,
+    )
+
+
+def _merged(given: Mapping[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(config)
+    for key, value in given.items():
+        if key in _LIST_KEYS:
+            merged[key] = [*config.get(key, []), *value]
+        elif key in ("var", "parameter"):
+            merged[key] = {**config.get(key, {}), **value}
+        elif key == "output":
+            merged[key] = _output_over(_as_list(config.get(key, [])), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _output_over(config: list[str], given: list[str]) -> list[str]:
+    """The command line's outputs replace the config's plain file and its files for the same formats."""
+    taken = {parse_output(v)[0] for v in given}
+    return [v for v in config if parse_output(v)[0] not in taken] + list(given)
+
+
+def _outputs(entries: Sequence[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    primary = None
+    extra: list[tuple[str, str]] = []
+    for entry in entries:
+        fmt, file = parse_output(entry)
+        if fmt is None:
+            primary = file
+        elif (fmt, file) not in extra:
+            extra.append((fmt, file))
+    return primary, tuple(extra)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _strings(values: Mapping[str, Any]) -> dict[str, str]:
+    """Variable values as Terraform and CloudFormation spell them (YAML may give numbers or booleans)."""
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+
+
+def _date(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{where} {text!r} is not a YYYY-MM-DD date") from None
