@@ -1,62 +1,145 @@
 """Inline suppressions and how they apply to findings (SPEC section 7).
 
-`iac-check:ignore BDR002 until=2025-06-30 reason="..."` in a `#` or `//` comment
-suppresses the rules it names on its own line and the line below; on the line above a
-resource it covers the whole resource. An expired or unreadable `until` fails closed: the
-suppression stops working and BDR009 says so.
+`iac-check:ignore BDR002 until=2025-06-30 reason="..."` in a comment (`#` or `//` in HCL,
+`#` in YAML) suppresses the rules it names: at the end of a line, on that line; alone on a
+line, on the next line of code (so several such comments can be stacked); when that line
+starts a resource, on the whole resource. CloudFormation Metadata entries (built by the
+template reader) cover their resource.
+
+Every doubt fails closed: an expired or unreadable `until`, an unknown rule, an unknown
+option or stray text make the suppression stop working, and BDR009 says why. No
+suppression outlives the model: a finding about a version that has reached its end of
+life is never suppressed.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .model import Finding, Span, Suppression
-from .rules import bdr009_suppression_expired
+from .rules import BY_ID, bdr009_suppression_expired
 
-_MARKER = re.compile(r"(?:#|//)\s*iac-check:ignore\b(?P<body>.*)$")
-_RULE = re.compile(r"^BDR\d{3}$")
-_OPTION = re.compile(r'(?P<key>until|reason)=(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
+MARKER = "iac-check:ignore"
+_HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
+# The marker starts a comment only at the start of a line or after a space; an odd number
+# of double quotes before it means it sits inside a string.
+_COMMENT = {"hcl": re.compile(r"(?:^|(?<=\s))(?:#|//)\s*iac-check:ignore\b"),
+            "yaml": re.compile(r"(?:^|(?<=\s))#\s*iac-check:ignore\b")}
+_COMMENT_LINE = {"hcl": re.compile(r"^\s*(?:#|//)"), "yaml": re.compile(r"^\s*#")}
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<key>[A-Za-z_-]+)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s,"']+))"""
+    r"""|(?P<rule>[A-Za-z]+\d+)|(?P<comma>,))"""
+)
+_OPTIONS = ("until", "reason")
+# A module's resources share their block's lines in every instance of the module.
+_MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
+
+
+@dataclass(frozen=True, slots=True)
+class CommentSuppression(Suppression):
+    """An `iac-check:ignore` comment and the line of code it applies to."""
+
+    target_line: int = 0
+
+
+def comment_style(path: str) -> str | None:
+    """How comments are written in a file: "hcl", "yaml", or None (JSON has no comments)."""
+    lower = path.lower()
+    if lower.endswith(_HCL_SUFFIXES):
+        return "hcl"
+    return None if lower.endswith(".json") else "yaml"
 
 
 def inline_suppressions(text: str, path: str) -> list[Suppression]:
     """Every `iac-check:ignore` comment in a file's text."""
-    if "iac-check:ignore" not in text:
+    style = comment_style(path)
+    if style is None or MARKER not in text:
         return []
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
-        m = _MARKER.search(line)
-        if m:
-            found.append(parse_suppression(m.group("body"), Span(path, number, m.start() + 1)))
+    lines = text.splitlines()
+    found: list[Suppression] = []
+    for number, line in enumerate(lines, 1):
+        m = _marker(line, style)
+        if m is None:
+            continue
+        alone = not line[: m.start()].strip()
+        target = _next_code_line(lines, number, style) if alone else number
+        found.append(parse_suppression(line[m.end():], Span(path, number, m.start() + 1), target))
     return found
 
 
-def parse_suppression(body: str, span: Span) -> Suppression:
-    options = {m.group("key"): m.group("quoted") if m.group("quoted") is not None else m.group("bare")
-               for m in _OPTION.finditer(body)}
-    words = _OPTION.sub(" ", body).replace(",", " ").split()
-    rules = tuple(w for w in words if _RULE.match(w))
-    return make_suppression(rules, span, options.get("until"), options.get("reason"))
+def _marker(line: str, style: str) -> re.Match[str] | None:
+    for m in _COMMENT[style].finditer(line):
+        if line[: m.start()].count('"') % 2 == 0:
+            return m
+    return None
 
 
-def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reason: str | None,
-                     scope: str = "line", resource: str | None = None) -> Suppression:
-    """A suppression with its `until` checked; shared by comments and CloudFormation Metadata."""
-    malformed = None if rules else "it names no rule (BDR000-BDR010)"
+def _next_code_line(lines: list[str], number: int, style: str) -> int:
+    """The line a comment standing alone applies to: the next one that is not a comment."""
+    following = number + 1
+    while following <= len(lines) and _COMMENT_LINE[style].match(lines[following - 1]):
+        following += 1
+    return following
+
+
+def parse_suppression(body: str, span: Span, target_line: int | None = None) -> CommentSuppression:
+    """Read the text after the marker: rule IDs, `until=`, `reason=`; anything else is malformed."""
+    rules: list[str] = []
+    options: dict[str, str] = {}
+    problems: list[str] = []
+    pos = 0
+    body = body.rstrip()
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        if m is None or m.end() == pos:
+            problems.append(f"unexpected text {body[pos:].strip()!r} (quote a reason: reason=\"...\")")
+            break
+        pos = m.end()
+        if m.group("rule"):
+            rules.append(m.group("rule").upper())
+        elif m.group("key"):
+            problems.extend(_option(m, options))
+    return make_suppression(tuple(rules), span, options.get("until"), options.get("reason"),
+                            target_line=span.line if target_line is None else target_line,
+                            problems=tuple(problems))
+
+
+def _option(m: re.Match[str], options: dict[str, str]) -> list[str]:
+    key = m.group("key").lower()
+    value = next(v for v in (m.group("dq"), m.group("sq"), m.group("bare"), "") if v is not None)
+    if key not in _OPTIONS:
+        return [f"unknown option {m.group('key')!r} (use until= and reason=)"]
+    if key in options:
+        return [f"{key}= is given twice"]
+    options[key] = value
+    return []
+
+
+def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reason: str | None, *,
+                     target_line: int, problems: tuple[str, ...] = ()) -> CommentSuppression:
+    """A suppression with its rules and `until` checked; `malformed` says what is wrong."""
+    unknown = [r for r in rules if r not in BY_ID]
+    found = list(problems)
+    if not rules:
+        found.append(f"it names no rule ({min(BY_ID)}-{max(BY_ID)})")
+    if unknown:
+        found.append(f"no such rule: {', '.join(unknown)}")
     parsed = None
     if until is not None:
         try:
             parsed = date.fromisoformat(until)
         except ValueError:
-            malformed = f"until={until!r} is not a YYYY-MM-DD date"
-    return Suppression(rules, span, parsed, until, reason, scope, resource, malformed)  # type: ignore[arg-type]
+            found.append(f"until={until!r} is not a YYYY-MM-DD date")
+    return CommentSuppression(tuple(rules), span, parsed, until, reason, "line", None,
+                              "; ".join(found) or None, target_line)
 
 
 def apply(findings: Iterable[Finding], suppressions: Iterable[Suppression],
           resource_starts: Mapping[tuple[str, int], str], as_of: date) -> list[Finding]:
-    """Mark suppressed findings and add BDR009 for suppressions that no longer apply."""
+    """Mark suppressed findings; add BDR009 for suppressions that no longer (or never) apply."""
     active: list[Suppression] = []
     out: list[Finding] = []
     for sup in suppressions:
@@ -65,10 +148,21 @@ def apply(findings: Iterable[Finding], suppressions: Iterable[Suppression],
             out.append(bdr009_suppression_expired.from_suppression(sup, problem))
         else:
             active.append(sup)
+    outlived: dict[Suppression, Finding] = {}
     for f in findings:
         sup = next((s for s in active if _covers(s, f, resource_starts)), None)
+        if sup is not None and f.lifecycle == "eol":
+            outlived.setdefault(sup, f)
+            sup = None
         out.append(replace(f, suppressed=True, suppression_reason=sup.reason or "") if sup else f)
+    out.extend(_outlived(sup, f) for sup, f in outlived.items())
     return out
+
+
+def _outlived(sup: Suppression, f: Finding) -> Finding:
+    when = f" on {f.eol_date}" if f.eol_date else ""
+    return bdr009_suppression_expired.from_suppression(
+        sup, f"no suppression outlives the model: {f.model_id} reached end of life{when}")
 
 
 def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, int], str]) -> bool:
@@ -76,6 +170,13 @@ def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, in
         return False
     if sup.scope == "resource":
         return f.resource == sup.resource
-    if f.span.line in (sup.span.line, sup.span.line + 1):
+    target = sup.target_line if isinstance(sup, CommentSuppression) else sup.span.line
+    if f.span.line == target:
         return True
-    return f.resource is not None and resource_starts.get((sup.span.file, sup.span.line + 1)) == f.resource
+    starts = resource_starts.get((sup.span.file, target))
+    return f.resource is not None and starts is not None and _local(f.resource) == _local(starts)
+
+
+def _local(address: str) -> str:
+    """A resource's address inside its file: `module.a.aws_x.y` and `module.b.aws_x.y` share a block."""
+    return _MODULE_PREFIX.sub("", address)
