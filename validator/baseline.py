@@ -1,0 +1,76 @@
+"""Baselines: accept today's findings once, fail only on new ones (SPEC section 7).
+
+A baseline file lists findings by `Finding.fingerprint` (file, resource, attribute, rule,
+model), never by line, so editing around a known finding does not bring it back. It keeps
+a count per fingerprint: a second reference with the same fingerprint is still new.
+Suppressed findings are not recorded: when their suppression ends, they fail again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .model import Finding, Report
+
+FORMAT_VERSION = 1
+_FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read or written (exit code 2); the message names it."""
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The baseline for a report: its unsuppressed findings, in a stable order for small diffs."""
+    entries = sorted((_entry(f) for f in report.findings if not f.suppressed),
+                     key=lambda e: (e["file"], e["rule_id"], e["resource"] or "", e["fingerprint"]))
+    return {"iac-check-baseline": FORMAT_VERSION, "as_of": report.as_of.isoformat(), "findings": entries}
+
+
+def _entry(f: Finding) -> dict[str, Any]:
+    # Only the fingerprint matters; the rest lets a reviewer see what the baseline accepts.
+    return {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "file": f.span.file,
+            "resource": f.resource, "attribute": f.attribute, "model_id": f.model_id or f.raw}
+
+
+def write(report: Report, path: str) -> None:
+    try:
+        Path(path).write_text(json.dumps(document(report), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(f"--write-baseline {path}: {exc.strerror or exc}") from None
+
+
+def load(path: str) -> Counter[str]:
+    """How many findings of each fingerprint the baseline accepts."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"--baseline {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise BaselineError(f"--baseline {path}: not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("iac-check-baseline") != FORMAT_VERSION:
+        raise BaselineError(f"--baseline {path}: not an iac-check baseline (version {FORMAT_VERSION})")
+    entries = data.get("findings")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) and _FINGERPRINT.match(e["fingerprint"])
+        for e in entries
+    ):
+        raise BaselineError(f"--baseline {path}: findings must be a list of objects with a 32-hex fingerprint")
+    return Counter(e["fingerprint"] for e in entries)
+
+
+def apply(report: Report, accepted: Counter[str]) -> Report:
+    """The report without the findings the baseline accepts, which it counts instead."""
+    left = Counter(accepted)
+    kept: list[Finding] = []
+    for f in report.findings:
+        if not f.suppressed and left[f.fingerprint] > 0:
+            left[f.fingerprint] -= 1
+        else:
+            kept.append(f)
+    return replace(report, findings=tuple(kept), baseline_matched=len(report.findings) - len(kept))
