@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from ..model import Report
+from ..model import SEVERITY_RANK, Finding, Report
+
+if TYPE_CHECKING:
+    from ..timeline import Timeline
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+LIFECYCLE_PAGE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"
 
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """What a renderer may know beyond the report.
+
+    `locations` maps a report's file names (relative to the scanned directory, SPEC 8) to
+    paths from the current directory, which is what CI systems resolve against the
+    repository; `timeline` is drawn by the markdown report.
+    """
+
     fail_on: str = "error"
     color: bool = False
+    locations: Mapping[str, str] = field(default_factory=dict)
+    timeline: Timeline | None = None
+
+    def path(self, file: str) -> str:
+        return self.locations.get(file, file)
+
+
+def fails(finding: Finding, fail_on: str) -> bool:
+    """Whether this finding alone fails the gate (`--fail-on`), as `Report.failed` counts it."""
+    if finding.suppressed or fail_on == "never":
+        return False
+    return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
 
 
 def render(report: Report, fmt: str, options: RenderOptions) -> str:
