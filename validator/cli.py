@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -83,68 +84,176 @@ RegionOpt = Annotated[str | None, typer.Option("--region", help="Region where th
 CatalogOpt = Annotated[Many, _many("--catalog", "Extra or overriding catalog file")]
 
 
+StrOpt = str | None
+PathsArg = Annotated[Many, typer.Argument(help="Files and directories (default: .).")]
+VarOpt = Annotated[Many, _many("--var", "Terraform variable NAME=VALUE")]
+VarFileOpt = Annotated[Many, _many("--var-file", "Terraform .tfvars file")]
+ParameterOpt = Annotated[Many, _many("--parameter", "CloudFormation parameter KEY=VALUE")]
+ParametersFileOpt = Annotated[Many, _many("--parameters-file", "CloudFormation parameters file")]
+ExcludeOpt = Annotated[Many, _many("--exclude", "Glob of paths to skip")]
+ConfigOpt = Annotated[StrOpt, typer.Option(
+    "--config", help="Config file (default: .iac-check.yaml or pyproject.toml [tool.iac-check], searched upward).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
+
+
 @app.command()
 def scan(
-    paths: Annotated[Many, typer.Argument(help="Files and directories (default: .).")] = None,
+    paths: PathsArg = None,
     as_of: AsOfOpt = None,
-    fmt: FormatOpt = "text",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help="error, warning, note or never.")] = "error",
-    fail_within: Annotated[int, typer.Option(
-        "--fail-within", min=0, help="Legacy/extended-access models at most DAYS from EOL are errors.")] = 0,
+    fmt: Annotated[StrOpt, typer.Option("--format", "-f", help="text, json, sarif, junit, github or markdown.")] = None,
+    output: Annotated[Many, typer.Option("--output", "-o", help=(
+        "FILE: write the --format report there, not to stdout; FORMAT=FILE: also write that format "
+        "(repeatable)."))] = None,
+    fail_on: Annotated[StrOpt, typer.Option("--fail-on", help="error, warning, note or never.")] = None,
+    fail_within: Annotated[int | None, typer.Option(
+        "--fail-within", min=0, help="Legacy/extended-access models at most DAYS from EOL are errors.")] = None,
     region: RegionOpt = None,
-    var: Annotated[Many, _many("--var", "Terraform variable NAME=VALUE")] = None,
-    var_file: Annotated[Many, _many("--var-file", "Terraform .tfvars file")] = None,
-    parameter: Annotated[Many, _many("--parameter", "CloudFormation parameter KEY=VALUE")] = None,
-    parameters_file: Annotated[Many, _many("--parameters-file", "CloudFormation parameters file")] = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    parameter: ParameterOpt = None,
+    parameters_file: ParametersFileOpt = None,
     catalog: CatalogOpt = None,
-    exclude: Annotated[Many, _many("--exclude", "Glob of paths to skip")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", min=0, help="Parallel parsers (0 = all cores).")] = 0,
+    exclude: ExcludeOpt = None,
+    baseline: Annotated[StrOpt, typer.Option("--baseline", help="Report only findings not in this baseline.")] = None,
+    write_baseline: Annotated[StrOpt, typer.Option(
+        "--write-baseline", help="Record today's findings in FILE (for later --baseline FILE).")] = None,
+    config: ConfigOpt = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=0, help="Parallel parsers (0 = all cores).")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
-    from .config import FAIL_ON, FORMATS, Settings
-    from .report import RenderOptions, render
-    from .scan import UsageError, run_scan
+    from . import baseline as baselines
+    from .report import render
 
-    if fmt not in FORMATS:
-        raise fail(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    if fail_on not in FAIL_ON:
-        raise fail(f"--fail-on {fail_on!r}: choose one of {', '.join(FAIL_ON)}")
-    settings = Settings(
-        as_of=parse_as_of(as_of),
-        paths=tuple(paths or ["."]),
-        format=fmt,
-        output=output,
-        fail_on=fail_on,
-        fail_within=fail_within,
-        region=region,
-        variables=parse_pairs(var, "--var"),
-        var_files=tuple(var_file or ()),
-        parameters={**_parameter_files(parameters_file or []), **parse_pairs(parameter, "--parameter")},
-        catalogs=tuple(catalog or ()),
-        exclude=tuple(exclude or ()),
-        jobs=jobs,
-        color=not no_color and "NO_COLOR" not in os.environ,
-        quiet=quiet,
-    )
-    loaded = load_catalog_or_exit(settings.catalogs)
-    _warn_if_stale(loaded.updated, settings)
+    settings = _settings(_given(
+        paths=paths, as_of=as_of, format=fmt, output=output, fail_on=fail_on, fail_within=fail_within,
+        region=region, var=parse_pairs(var, "--var"), var_file=var_file,
+        parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
+        exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, no_color=no_color, quiet=quiet,
+    ), config)
+    loaded, report = _run(settings)
     try:
-        report = run_scan(settings, loaded)
-    except UsageError as exc:
+        if settings.write_baseline:
+            baselines.write(report, settings.write_baseline)
+        accepted = [baselines.load(path) for path in (settings.baseline, settings.write_baseline) if path]
+    except baselines.BaselineError as exc:
         raise fail(str(exc)) from None
-    color = settings.color and settings.output is None and sys.stdout.isatty()
-    _write(render(report, settings.format, RenderOptions(settings.fail_on, color)), settings.output)
+    for known in accepted[-1:]:  # a baseline just written is the one that counts
+        report = baselines.apply(report, known)
+    color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
+    formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
+    options = _render_options(report, settings, loaded, "markdown" in formats, color)
+    _write(render(report, settings.format, options), settings.output)
+    plain = replace(options, color=False)
+    for extra_format, file in settings.extra_outputs:
+        _write(render(report, extra_format, plain), file)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
 
 
-def _parameter_files(names: list[str]) -> dict[str, str]:
+@app.command()
+def timeline(
+    paths: PathsArg = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=0, help="How far ahead to look, in days from --as-of (default 180).")] = None,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    output: Annotated[StrOpt, typer.Option("--output", "-o", help="Write to FILE, not stdout.")] = None,
+    region: RegionOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    parameter: ParameterOpt = None,
+    parameters_file: ParametersFileOpt = None,
+    catalog: CatalogOpt = None,
+    exclude: ExcludeOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """When each model the code references becomes Legacy, enters extended access or reaches EOL."""
+    from . import timeline as timelines
+    from .report.markdown_format import timeline_section
+
+    renderers = {"text": timelines.render_text, "json": timelines.render_json,
+                 "markdown": lambda t: "\n".join(timeline_section(t)) + "\n"}
+    if fmt not in renderers:
+        raise fail(f"--format {fmt!r} for timeline: choose one of {', '.join(renderers)}")
+    settings = _settings(_given(
+        paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
+        parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
+        exclude=exclude, quiet=quiet,
+    ), config)
+    loaded, report = _run(settings)
+    _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options actually given, keyed as in the config file (`fail_on` -> `fail-on`)."""
+    return {key.replace("_", "-"): value for key, value in options.items()
+            if value is not None and value is not False and value != [] and value != {}}
+
+
+def _settings(given: dict[str, Any], config: str | None):  # type: ignore[no-untyped-def]
+    """The run's settings: the config file (given or found), with the command line over it."""
+    from .config import ConfigError, build_settings, find_config, read_config, search_starts
+
+    cwd = Path.cwd()
+    if config is not None and not Path(config).is_file():
+        raise fail(f"--config {config}: no such file")
+    try:
+        path = Path(config) if config else find_config(search_starts(given.get("paths", []), cwd))
+        settings = build_settings(given, read_config(path, cwd) if path else None, _today())
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if settings.parameters_files:
+        settings = replace(settings, parameters={**_parameter_files(settings.parameters_files), **settings.parameters})
+    return settings
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _run(settings):  # type: ignore[no-untyped-def]
+    """Load the catalog and scan; usage errors become exit code 2."""
+    from .scan import UsageError, run_scan
+
+    loaded = load_catalog_or_exit(settings.catalogs)
+    _warn_if_stale(loaded.updated, settings)
+    try:
+        return loaded, run_scan(settings, loaded)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+
+
+def _render_options(report, settings, loaded, with_timeline: bool, color: bool):  # type: ignore[no-untyped-def]
+    from .report import RenderOptions
+    from .timeline import build
+
+    chart = build(report.references, loaded, settings.as_of, settings.days) if with_timeline else None
+    return RenderOptions(settings.fail_on, color, _locations(report, settings.paths), chart)
+
+
+def _locations(report, paths: tuple[str, ...]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Report file names (relative to the directory scanned) as paths from the current directory.
+
+    CI systems resolve SARIF URIs, annotations and test files against the repository root,
+    where the scan runs; with several directories, a file belongs to the one that holds it.
+    """
+    files = {r.span.file for r in report.references} | {f.span.file for f in report.findings}
+    directories = [p for p in paths if Path(p).is_dir()]
+    out = {}
+    for file in files - set(paths):
+        holders = directories if len(directories) == 1 else [d for d in directories if (Path(d) / file).is_file()]
+        if holders:
+            out[file] = Path(os.path.normpath(os.path.join(holders[0], file))).as_posix()
+    return out
+
+
+def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:
+    from .cloudformation import load_parameters_file
+
     values: dict[str, str] = {}
     for name in names:
-        from .cloudformation import load_parameters_file
-
         try:
             values.update(load_parameters_file(Path(name)))
         except (OSError, ValueError) as exc:
