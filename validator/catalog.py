@@ -6,28 +6,21 @@ reports and commands all agree on what Legacy, extended access and EOL mean.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from importlib.resources import files
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-import yaml
+from typing import Any, Literal
 
 from validator.model import LifecycleState, Usage
-
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+from validator.policydata import PolicyDataError, bundled, load_yaml, validate
 
 Confidence = Literal["confirmed", "observed"]
 
-PACKAGE = "validator.policies"
 BUNDLED = "bedrock-lifecycle.yaml"
+SCHEMA = "catalog.schema.json"
 UNMAPPED = "unmapped:"
 """Prefix of a documented version whose model ID is unknown: listed, but never matched."""
 
@@ -44,16 +37,6 @@ _EOL_KEYS: dict[str, tuple[str, ...]] = {
 
 class CatalogError(Exception):
     """A catalog file that cannot be used; the message names the file (exit code 2)."""
-
-
-class _TextDates(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that keeps dates as text, so the schema checks what was written."""
-
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +60,13 @@ class Row:
     confidence: Confidence
     note: str | None
     sources: tuple[Source, ...]
+    changed: date | None = None
+
+    def changed_on(self) -> date | None:
+        """The day by which these dates were published: the written `changed` date, else the
+        earliest dated source; None when no source is dated, since guessing would mislead."""
+        published = (source.published for source in self.sources if source.published is not None)
+        return self.changed or min(published, default=None)
 
     def eol_for(self, usage: Usage) -> date | None:
         """The EOL date for a usage: its own date, a borrowed one, else the row's."""
@@ -210,15 +200,34 @@ class Catalog:
 
 def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:
     """The bundled catalog, then each user catalog adding or overriding entries by id."""
-    catalog = _load(files(PACKAGE) / BUNDLED, f"{BUNDLED} (bundled)", None)
+    catalog = _load(bundled(BUNDLED), None)
     for path in extra:
-        catalog = _load(Path(path), str(path), catalog)
+        catalog = _load(Path(path), catalog)
     return catalog
 
 
-def _load(source: Traversable | Path, name: str, base: Catalog | None) -> Catalog:
+def merge_document(document: Any, base: Catalog, name: str) -> Catalog:
+    """Check a catalog built in memory (e.g. by `catalog sync`) as a file would be checked,
+    and merge it over `base`, so what is written is known to load."""
+    try:
+        return _merge(validate(document, SCHEMA, name), base, name)
+    except PolicyDataError as exc:
+        raise CatalogError(_one_line(exc)) from None
+
+
+def _load(path: Path, base: Catalog | None) -> Catalog:
     """Read one catalog file and merge it over `base`; every failure names the file."""
-    document = _read(source, name)
+    try:
+        document = load_yaml(path, SCHEMA)
+    except PolicyDataError as exc:
+        raise CatalogError(_one_line(exc)) from None
+    except ValueError as exc:  # an impossible date such as 2026-02-30, which YAML refuses
+        raise CatalogError(f"{path}: {_one_line(exc)}") from None
+    return _merge(document, base, str(path))
+
+
+def _merge(document: dict[str, Any], base: Catalog | None, name: str) -> Catalog:
+    """Build the entries of a schema-checked document and put them over `base`'s."""
     try:
         added = [_entry(model) for model in document["models"]]
         _index_of(added)
@@ -228,44 +237,7 @@ def _load(source: Traversable | Path, name: str, base: Catalog | None) -> Catalo
         overrides = tuple(dict.fromkeys((*base.overrides, *(entry.id for entry in added))))
         return Catalog(base.updated, overrides, tuple(merged.values()))
     except ValueError as exc:
-        raise CatalogError(f"{name}: {exc}") from None
-
-
-def _read(source: Traversable | Path, name: str) -> dict[str, Any]:
-    """Parse one catalog file and check it against the schema."""
-    from jsonschema.exceptions import best_match
-
-    try:
-        document = yaml.load(source.read_text(encoding="utf-8"), Loader=_TextDates)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise CatalogError(f"{name}: cannot read: {_one_line(exc)}") from None
-    error = best_match(_validator().iter_errors(document))
-    if error is not None:
-        raise CatalogError(f"{name}: {error.json_path}: {_one_line(error.message)}")
-    return document
-
-
-@cache
-def _validator() -> Any:
-    """The compiled schema, built once; jsonschema is imported only when a catalog loads."""
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads((files(PACKAGE) / "schemas" / "catalog.schema.json").read_text("utf-8"))
-    return Draft202012Validator(
-        _inline(schema, schema["$defs"]), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """The schema with each `$ref` (always alone in its object) replaced by its definition:
-    jsonschema resolves a `$ref` on every use, which doubled the time to check the catalog."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline(defs[node["$ref"].removeprefix("#/$defs/")], defs)
-        return {key: _inline(value, defs) for key, value in node.items() if key != "$defs"}
-    if isinstance(node, list):
-        return [_inline(item, defs) for item in node]
-    return node
+        raise CatalogError(f"{name}: {_one_line(exc)}") from None
 
 
 def _entry(model: dict[str, Any]) -> Entry:
@@ -302,6 +274,7 @@ def _row(row: dict[str, Any], model_id: str) -> Row:
             Source(source["url"], _day(source.get("date")), source.get("note"))
             for source in row["sources"]
         ),
+        changed=_day(row.get("changed")),
     )
     later = [built.extended_access, built.eol, *(day for _, day in built.eol_by_usage)]
     if built.legacy is not None and any(day < built.legacy for day in later if day is not None):
