@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from .catalog import Catalog, Entry, Phase
+from .catalog import Catalog, Entry, Phase, Row
 from .modelid import parse_model
 from .report.safe import clean
 
@@ -17,7 +17,7 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _row(entry: Entry, phase: Phase, replacement: str | None) -> dict[str, Any]:
+def _row(entry: Entry, phase: Phase, replacement: str | None, user: bool) -> dict[str, Any]:
     return {
         "id": entry.id,
         "name": entry.name,
@@ -28,6 +28,20 @@ def _row(entry: Entry, phase: Phase, replacement: str | None) -> dict[str, Any]:
         "eol_date": _day(phase.eol_date),
         "regions": list(phase.regions) if phase.regions else None,
         "replacement": replacement,
+        "user_catalog": user,
+    }
+
+
+def _dates(row: Row) -> dict[str, Any]:
+    """A lifecycle row's facts as written: regions, dates, confidence and source URLs."""
+    return {
+        "regions": list(row.regions) if row.regions else "all",
+        "legacy_date": _day(row.legacy),
+        "extended_access_date": _day(row.extended_access),
+        "eol_date": _day(row.eol),
+        "eol_by_usage": {usage: day.isoformat() for usage, day in row.eol_by_usage},
+        "confidence": row.confidence,
+        "sources": [source.url for source in row.sources],
     }
 
 
@@ -45,7 +59,8 @@ def rows(catalog: Catalog, day: date, region: str | None, *, query: str | None =
             continue
         if query and query.lower() not in f"{entry.id} {entry.name} {' '.join(entry.aliases)}".lower():
             continue
-        out.append(_row(entry, phase, catalog.replacement(entry.id, day, region)))
+        out.append(_row(entry, phase, catalog.replacement(entry.id, day, region),
+                        entry.id in catalog.overrides))
     return out
 
 
@@ -66,21 +81,55 @@ def explain(catalog: Catalog, text: str, day: date, region: str | None) -> dict[
     }
     if entry is None:
         return result
-    result["entry"] = _row(entry, entry.phase("on-demand", where, day), catalog.replacement(entry.id, day, where))
-    result["rows"] = [
-        {
-            "regions": list(row.regions) if row.regions else "all",
-            "state": row.state("on-demand", day),
-            "legacy_date": _day(row.legacy),
-            "extended_access_date": _day(row.extended_access),
-            "eol_date": _day(row.eol),
-            "eol_by_usage": {k: v.isoformat() for k, v in row.eol_by_usage},
-            "confidence": row.confidence,
-            "sources": [s.url for s in row.sources],
-        }
-        for row in entry.lifecycle
-    ]
+    result["entry"] = _row(entry, entry.phase("on-demand", where, day),
+                           catalog.replacement(entry.id, day, where), entry.id in catalog.overrides)
+    result["rows"] = [{"state": row.state("on-demand", day), **_dates(row)} for row in entry.lifecycle]
     return result
+
+
+def changes(catalog: Catalog, since: date) -> dict[str, Any]:
+    """Entries with a lifecycle row published on or after `since` (see `Row.changed_on`), and
+    the entries with a row no dated source places in time, so the answer never hides them."""
+    changed, undated = [], []
+    for entry in catalog.entries:
+        placed = [(row.changed_on(), row) for row in entry.lifecycle]
+        recent = [(day, row) for day, row in placed if day is not None and day >= since]
+        if recent:
+            changed.append({
+                "id": entry.id,
+                "name": entry.name,
+                "date": max(day for day, _ in recent).isoformat(),
+                "user_catalog": entry.id in catalog.overrides,
+                "rows": [{"date": day.isoformat(), **_dates(row)} for day, row in recent],
+            })
+        if any(day is None for day, _ in placed):
+            undated.append(entry.id)
+    changed.sort(key=lambda change: (change["date"], change["id"]))
+    return {"since": since.isoformat(), "changes": changed, "undated": undated}
+
+
+def render_changes(found: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(found, indent=2)
+    lines = [f"{'CHANGED':<10}  {'MODEL ID':<44} WHAT"]
+    for change in found["changes"]:
+        what = "; ".join(_what(row) for row in change["rows"])
+        user = " (user catalog)" if change["user_catalog"] else ""
+        lines.append(f"{change['date']:<10}  {change['id']:<44} {what}{user}")
+    lines.append(f"{len(found['changes'])} models changed since {found['since']}; "
+                 f"{len(found['undated'])} have lifecycle rows with no dated source, not listed")
+    return "\n".join(lines)
+
+
+def _what(row: dict[str, Any]) -> str:
+    """One row's new facts in words: where, then each phase date it sets."""
+    regions = row["regions"]
+    where = "all regions" if regions == "all" else (
+        ", ".join(regions) if len(regions) <= 4 else f"{len(regions)} regions")
+    named = [("legacy", row["legacy_date"]), ("extended access", row["extended_access_date"]),
+             ("EOL", row["eol_date"]), *((f"EOL {usage}", day) for usage, day in row["eol_by_usage"].items())]
+    dates = ", ".join(f"{name} {day}" for name, day in named if day)
+    return f"{where}: {dates or 'no dates'} ({row['confidence']})"
 
 
 def render_rows(table: list[dict[str, Any]], fmt: str, day: date) -> str:
@@ -91,9 +140,11 @@ def render_rows(table: list[dict[str, Any]], fmt: str, day: date) -> str:
         listed = r["regions"] or []
         regions = f"  [{', '.join(listed)}]" if len(listed) <= 4 else f"  [{len(listed)} regions]"
         regions = regions if listed else ""
+        user = "  (user catalog)" if r["user_catalog"] else ""
         lines.append(f"{r['id']:<48} {r['state']:<16} {r['legacy_date'] or '-':<10} {r['eol_date'] or '-':<10} "
-                     f"{r['replacement'] or '-'}{regions}")
-    lines.append(f"{len(table)} models as of {day}")
+                     f"{r['replacement'] or '-'}{regions}{user}")
+    users = sum(r["user_catalog"] for r in table)
+    lines.append(f"{len(table)} models as of {day}" + (f", {users} from user catalogs" if users else ""))
     return "\n".join(lines)
 
 
@@ -108,7 +159,8 @@ def render_explain(info: dict[str, Any], fmt: str) -> str:
         lines.append("  not in the lifecycle catalog")
         return "\n".join(lines)
     e = info["entry"]
-    lines.append(f"  name:      {e['name']} ({e['provider']})")
+    lines.append(f"  name:      {e['name']} ({e['provider']})"
+                 + (", from a user catalog" if e["user_catalog"] else ""))
     lines.append(f"  state:     {e['state']}" + (f", replacement {e['replacement']}" if e["replacement"] else ""))
     for row in info["rows"]:
         regions = row["regions"] if row["regions"] == "all" else ", ".join(row["regions"])
