@@ -40,7 +40,8 @@ def test_plan_with_its_source_points_at_the_tf_line(tf_fixture):
 
 
 def test_unsupported_plan_version_is_bdr000(tmp_path: Path):
-    (tmp_path / "plan.json").write_text('{"format_version": "2.0", "resource_changes": []}')
+    (tmp_path / "plan.json").write_text(
+        '{"format_version": "2.0", "resource_changes": [{"change": {"after": {"m": "anthropic.claude-v2"}}}]}')
     _, report = scan_json(str(tmp_path), "--as-of", "2025-09-01")
     [problem] = by_rule(report, "BDR000")
     assert "2.0" in problem["message"]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__, suppress
+from . import __version__, prefilter, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
@@ -19,7 +19,7 @@ from .discover import SourceFile, discover, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
-from .terraform.load import ModuleLoader, called_directories, parse_file
+from .terraform.load import ModuleLoader, module_files, parse_file
 from .terraform.parse import HclSyntaxError
 from .terraform.plan import looks_like_plan, parse_plan, point_at_source
 from .terraform.resolve import Loader, TerraformOptions, resolve_root
@@ -126,10 +126,14 @@ def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Map
                           settings.max_file_bytes)
     directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
                                 if s.kind in ("terraform", "tfjson"))
-    modules = {d: loader.load(d) for d in directories}
-    called = {c for m in modules.values() if m is not None for c in called_directories(m)}
-    options = TerraformOptions(settings.variables, tuple(_var_files(settings)), env)
-    resources = [r for d, m in modules.items() if m is not None and d not in called
+    var_files = tuple(_var_files(settings))
+    given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_")),
+             *(f.path for f in var_files)]
+    always = any(prefilter.mentions_model(str(v).encode()) for v in given) or bool(var_files)
+    roots, spanned = prefilter.relevant_roots(directories, always)
+    loader.preload([p for d in sorted(spanned) for p in module_files(d)], _jobs(settings))
+    options = TerraformOptions(settings.variables, var_files, env)
+    resources = [r for root in roots if (m := loader.load(root)) is not None
                  for r in resolve_root(m, Loader(loader.load, loader.installed, loader.read), options)]
     suppressions = [s for display, text in loader.texts.items() for s in suppress.inline_suppressions(text, display)]
     return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
@@ -140,6 +144,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
         return ("template", ParsedFile(src.display, problems=(problem,))) if problem and _looks_like_iac(src) else None
+    if not _may_reference(text, settings):
+        return None
     if looks_like_plan(text):
         plan = parse_plan(text, src.display)
         return ("plan", plan) if plan is not None else None
@@ -153,12 +159,23 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
     return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
 
 
+def _may_reference(text: str, settings: Settings) -> bool:
+    """A template or plan without model text, local definition files or model parameters
+    cannot produce a reference: skip parsing it (see prefilter)."""
+    given = " ".join(settings.parameters.values())
+    return prefilter.mentions_model((text + given).encode()) or "DefinitionUri" in text
+
+
 def _looks_like_iac(src: SourceFile) -> bool:
     try:
         head = src.path.read_bytes()[:65536]
     except OSError:
         return True
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
+
+
+def _jobs(settings: Settings) -> int:
+    return settings.jobs or os.cpu_count() or 1
 
 
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..discover import read_text
@@ -20,6 +21,20 @@ from .syntax import ConfigFile
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+# Below this many files a process pool costs more to start than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+def module_file_names(directory: Path) -> list[str]:
+    try:
+        return sorted(p.name for p in directory.iterdir() if p.is_file())
+    except OSError:
+        return []
+
+
+def module_files(directory: Path) -> list[Path]:
+    """The files Terraform itself reads in a module directory."""
+    return [directory / n for n in module_file_names(directory) if is_config(n) or is_auto_tfvars(n)]
 
 
 def is_config(name: str) -> bool:
@@ -46,6 +61,27 @@ def parse_file(text: str, display: str) -> ConfigFile:
     return parse_hcl(text, display)
 
 
+Parsed = tuple[ConfigFile | None, Problem | None, str | None]
+
+
+def parse_path(path: Path, display: str, limit: int) -> Parsed:
+    """Read and parse one file: (config, problem, text). A top-level function so that a
+    process pool can run it."""
+    text, problem = read_text(path, display, limit)
+    if text is None:
+        return None, problem, None
+    try:
+        return parse_file(text, display), None, text
+    except HclSyntaxError as exc:
+        kind = "JSON" if display.endswith(".json") else "HCL"
+        return None, Problem(Span(display, exc.line, exc.column), f"{kind} syntax error: {exc}"), text
+
+
+def _warm_up() -> None:
+    # Each worker builds python-hcl2's grammar once, before its first real file.
+    parse_hcl("a = 1\n", "warm-up.tf")
+
+
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
@@ -53,8 +89,21 @@ class ModuleLoader:
         self._display, self._limit = display, limit
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
+        self._parsed: dict[Path, Parsed] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
+
+    def preload(self, paths: Sequence[Path], jobs: int) -> None:
+        """Parse many files at once, across processes when there are enough of them."""
+        todo = [p for p in paths if p not in self._parsed]
+        displays = [self._display(p) for p in todo]
+        limits = [self._limit] * len(todo)
+        if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up) as pool:
+                results = list(pool.map(parse_path, todo, displays, limits, chunksize=16))
+        else:
+            results = [parse_path(*args) for args in zip(todo, displays, limits, strict=True)]
+        self._parsed.update(zip(todo, results, strict=True))
 
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
@@ -63,28 +112,18 @@ class ModuleLoader:
         return self._modules[key]
 
     def _read(self, directory: Path) -> ModuleFiles | None:
-        try:
-            names = sorted(p.name for p in directory.iterdir() if p.is_file())
-        except OSError:
-            return None
+        names = module_file_names(directory)
         configs = [c for n in names if is_config(n) and (c := self._parse(directory / n))]
         tfvars = [c for n in sorted(filter(is_auto_tfvars, names), key=_tfvars_order)
                   if (c := self._parse(directory / n))]
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:
-        display = self._display(path)
-        text, problem = read_text(path, display, self._limit)
-        if text is None:
-            self.problems.append(problem)  # type: ignore[arg-type]
-            return None
-        try:
-            config = parse_file(text, display)
-        except HclSyntaxError as exc:
-            kind = "JSON" if display.endswith(".json") else "HCL"
-            self.problems.append(Problem(Span(display, exc.line, exc.column), f"{kind} syntax error: {exc}"))
-            return None
-        self.texts[display] = text
+        config, problem, text = self._parsed.pop(path, None) or parse_path(path, self._display(path), self._limit)
+        if problem is not None:
+            self.problems.append(problem)
+        if config is not None and text is not None:
+            self.texts[config.path] = text
         return config
 
     def read(self, path: Path) -> str | None:
@@ -95,25 +134,14 @@ class ModuleLoader:
     def installed(self, root: Path, key: str) -> Path | None:
         """A module `terraform init` downloaded, from `.terraform/modules/modules.json`."""
         if root not in self._installed:
-            self._installed[root] = _read_manifest(root)
+            self._installed[root] = read_manifest(root)
         return self._installed[root].get(key)
 
 
-def _read_manifest(root: Path) -> dict[str, Path]:
+def read_manifest(root: Path) -> dict[str, Path]:
+    """Downloaded modules by key (`chat`, `chat.inner`), from `.terraform/modules/modules.json`."""
     try:
         data = json.loads((root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8"))
         return {m["Key"]: root / m["Dir"] for m in data.get("Modules", []) if m.get("Key") and m.get("Dir")}
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
-
-
-def called_directories(module: ModuleFiles) -> list[Path]:
-    """Local directories a module calls (`source = "./..."`): they are not roots."""
-    out = []
-    for config in module.files:
-        for block in config.blocks:
-            source = block.attribute("source") if block.type == "module" else None
-            value = getattr(source.expr, "value", None) if source else None
-            if isinstance(value, str) and value.startswith(("./", "../")):
-                out.append(Path(os.path.normpath(module.directory / value)))
-    return out

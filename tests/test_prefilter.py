@@ -1,0 +1,65 @@
+"""The prefilter skips only what cannot hold a model reference (issue: speed at scale)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import by_rule, scan_json
+
+from validator.prefilter import mentions_model, relevant_roots
+
+LAMBDA = '''variable "model" {}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  environment {
+    variables = { MODEL_ID = var.model }
+  }
+}
+'''
+
+
+def test_needles():
+    assert mentions_model(b'foundation_model = "US.ANTHROPIC.CLAUDE-V2"')
+    assert mentions_model(b'resource "awscc_bedrockagent_agent" "x" {}')
+    assert not mentions_model(b'resource "aws_s3_bucket" "b" { bucket = "amazon-logs" }')
+
+
+def test_model_given_on_the_command_line_reaches_a_tree_without_model_text(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(LAMBDA)
+    _, skipped = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    _, given = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--var", "model=anthropic.claude-v1")
+    assert skipped["references"] == []
+    assert [f["line"] for f in by_rule(given, "BDR001")] == [5]
+
+
+def test_model_in_a_callers_tfvars_makes_the_called_module_relevant(tmp_path: Path):
+    (tmp_path / "modules" / "fn").mkdir(parents=True)
+    (tmp_path / "modules" / "fn" / "main.tf").write_text(LAMBDA)
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "main.tf").write_text(
+        'variable "m" {}\nmodule "fn" {\n  source = "../modules/fn"\n  model = var.m\n}\n')
+    (tmp_path / "live" / "terraform.tfvars").write_text('m = "anthropic.claude-v1"\n')
+    roots, spanned = relevant_roots([tmp_path / "live", tmp_path / "modules" / "fn"], always=False)
+    assert roots == [tmp_path / "live"] and tmp_path / "modules" / "fn" in spanned
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [(f["file"], f["resource"]) for f in by_rule(report, "BDR001")] == [
+        ("modules/fn/main.tf", "module.fn.aws_lambda_function.f")
+    ]
+
+
+def test_trees_without_model_text_are_not_parsed(tmp_path: Path):
+    (tmp_path / "storage").mkdir()
+    (tmp_path / "storage" / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "logs"\n')
+    (tmp_path / "chat").mkdir()
+    (tmp_path / "chat" / "main.tf").write_text('resource "aws_bedrockagent_agent" "a" {\n  foundation_model = \n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["file"] for f in by_rule(report, "BDR000")] == ["chat/main.tf"]
+    assert report["summary"]["files_scanned"] == 2
+
+
+def test_template_read_with_templatefile_counts(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = templatefile("${path.module}/p.tpl", {})\n}\n')
+    (tmp_path / "p.tpl").write_text('{"Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v1"}')
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["line"] for f in by_rule(report, "BDR001")] == [2]
