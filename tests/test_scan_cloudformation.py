@@ -1,0 +1,83 @@
+"""`iac-check scan` on CloudFormation, SAM and CDK output, end to end (SPEC sections 5, 7, 8)."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES, by_rule, cli, scan_json
+
+CFN = FIXTURES / "cloudformation"
+
+
+def findings_at(report, file):
+    return sorted((f["line"], f["rule_id"], f["model_id"]) for f in report["findings"] if f["file"] == file)
+
+
+def test_short_form_template_lines_and_parameter_origin():
+    _, report = scan_json(str(CFN / "short-form.yaml"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    [agent] = [f for f in by_rule(report, "BDR001") if f["attribute"] == "FoundationModel"]
+    assert (agent["line"], agent["column"], agent["resource"]) == (20, 24, "SupportAgent")
+    assert agent["origin"] == {
+        "file": str(CFN / "short-form.yaml"), "line": 7, "chain": ["parameter AgentModelId default"]
+    }
+    [unresolved] = by_rule(report, "BDR005")
+    assert unresolved["line"] == 27 and "RoutingModelId" in unresolved["message"]
+
+
+def test_parameters_file_overrides_defaults():
+    _, report = scan_json(str(CFN / "short-form.yaml"), "--as-of", "2025-09-01", "--region", "us-east-1",
+                          "--parameters-file", str(CFN / "parameters" / "cli-parameters.json"))
+    agent = [f for f in report["findings"] if f["attribute"] == "FoundationModel" and f["line"] == 20]
+    assert [f["model_id"] for f in agent] == ["anthropic.claude-3-5-sonnet-20240620-v1:0"]
+    assert not by_rule(report, "BDR005")
+
+
+def test_parameter_option_wins_over_file():
+    _, report = scan_json(str(CFN / "short-form.yaml"), "--as-of", "2025-09-01", "--region", "us-east-1",
+                          "--parameters-file", str(CFN / "parameters" / "cli-parameters.json"),
+                          "--parameter", "AgentModelId=anthropic.claude-v1")
+    agent = [f for f in report["findings"] if f["attribute"] == "FoundationModel" and f["line"] == 20]
+    assert [f["model_id"] for f in agent] == ["anthropic.claude-v1"]
+
+
+def test_allowed_values_with_an_eol_model_are_flagged_at_their_line():
+    _, report = scan_json(str(CFN / "parameters-mappings.yaml"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    allowed = [(f["line"], f["model_id"]) for f in by_rule(report, "BDR001")
+               if f["resource"] == "Parameters.ChatModelId"]
+    assert allowed == [(15, "anthropic.claude-v2")]
+
+
+def test_sam_globals_and_local_state_machine_definition():
+    _, report = scan_json(str(CFN / "sam-app"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    functions = sorted(f["resource"] for f in by_rule(report, "BDR001"))
+    assert functions == ["ClassifyFunction", "SummariseFunction"]
+    [state_machine] = [r for r in report["references"] if r["resource"] == "SummariseStateMachine"
+                       and r["attribute"] == "Definition.States.Summarise.Parameters.ModelId"]
+    assert state_machine["line"] == 39
+    assert state_machine["origin"]["chain"][-1] == "DefinitionSubstitutions SummaryModelId"
+
+
+def test_cdk_template_join_arns_are_found():
+    _, report = scan_json(str(CFN / "cdk"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    models = {f["model_id"] for f in report["findings"] if f["file"] == "ChatStack.template.json"}
+    assert "anthropic.claude-3-5-sonnet-20240620-v1:0" in models
+
+
+def test_metadata_suppression_expiry_fails_closed():
+    _, report = scan_json(str(CFN / "suppressions.yaml"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    assert by_rule(report, "BDR009")
+    assert [f["suppressed"] for f in by_rule(report, "BDR001")] == [False]
+
+
+def test_non_templates_are_skipped_silently_and_broken_templates_are_bdr000():
+    _, report = scan_json(str(CFN / "not-templates"), "--as-of", "2025-09-01")
+    assert report["findings"] == [] and report["references"] == []
+    _, broken = scan_json(str(CFN / "broken"), "--as-of", "2025-09-01")
+    # The alias bomb holds no model text: the prefilter never parses it (nothing to hide).
+    assert sorted((f["file"], f["line"]) for f in by_rule(broken, "BDR000")) == [
+        ("duplicate-key.json", 5), ("duplicate-key.yaml", 8), ("syntax-error.json", 6), ("syntax-error.yaml", 7),
+    ]
+
+
+def test_region_from_environment_applies_to_templates():
+    code, out, _ = cli("scan", str(CFN / "long-form.yaml"), "--as-of", "2025-09-01", "--no-color",
+                       env={"AWS_DEFAULT_REGION": "us-east-1"})
+    assert code == 1 and "BDR001" in out
