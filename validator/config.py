@@ -30,6 +30,16 @@ _PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "wr
 _LIST_KEYS = ("var-file", "parameters-file", "catalog", "exclude")
 
 
+class _TextDates(yaml.SafeLoader):
+    """Keeps `2025-02-30` as text, for `date.fromisoformat` to reject by key, where PyYAML would crash."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ConfigError(Exception):
     """A config file or option value that cannot be used (exit code 2); the message names the key."""
 
@@ -135,7 +145,7 @@ def read_config(path: Path, cwd: Path) -> ConfigFile:
 
 def _yaml_mapping(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
