@@ -116,8 +116,8 @@ def render_changes(found: dict[str, Any], fmt: str) -> str:
         what = "; ".join(_what(row) for row in change["rows"])
         user = " (user catalog)" if change["user_catalog"] else ""
         lines.append(f"{change['date']:<10}  {change['id']:<44} {what}{user}")
-    lines.append(f"{len(found['changes'])} models changed since {found['since']}; "
-                 f"{len(found['undated'])} have lifecycle rows with no dated source, not listed")
+    lines.append(f"changed since {found['since']}: {len(found['changes'])}; not placed in time (a lifecycle "
+                 f"row with no dated source, see `iac-check models ID`): {len(found['undated'])}")
     return "\n".join(lines)
 
 
