@@ -7,11 +7,17 @@ import sys
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:  # the modules behind these load only when a command needs them
+    from .catalog import Catalog
+    from .config import Settings
+    from .model import Report
+    from .report import RenderOptions
 
 app = typer.Typer(
     add_completion=False,
@@ -48,7 +54,7 @@ def parse_pairs(pairs: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def load_catalog_or_exit(extra: list[str] | tuple[str, ...]):  # type: ignore[no-untyped-def]
+def load_catalog_or_exit(extra: list[str] | tuple[str, ...]) -> Catalog:
     from .catalog import CatalogError, load_catalog
     from .policydata import PolicyDataError
 
@@ -192,7 +198,7 @@ def _given(**options: Any) -> dict[str, Any]:
             if value is not None and value is not False and value != [] and value != {}}
 
 
-def _settings(given: dict[str, Any], config: str | None):  # type: ignore[no-untyped-def]
+def _settings(given: dict[str, Any], config: str | None) -> Settings:
     """The run's settings: the config file (given or found), with the command line over it."""
     from .config import ConfigError, build_settings, find_config, read_config, search_starts
 
@@ -213,7 +219,7 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def _run(settings):  # type: ignore[no-untyped-def]
+def _run(settings: Settings) -> tuple[Catalog, Report]:
     """Load the catalog and scan; usage errors become exit code 2."""
     from .scan import UsageError, run_scan
 
@@ -225,7 +231,8 @@ def _run(settings):  # type: ignore[no-untyped-def]
         raise fail(str(exc)) from None
 
 
-def _render_options(report, settings, loaded, with_timeline: bool, color: bool):  # type: ignore[no-untyped-def]
+def _render_options(report: Report, settings: Settings, loaded: Catalog, with_timeline: bool,
+                    color: bool) -> RenderOptions:
     from .report import RenderOptions
     from .timeline import build
 
@@ -233,7 +240,7 @@ def _render_options(report, settings, loaded, with_timeline: bool, color: bool):
     return RenderOptions(settings.fail_on, color, _locations(report, settings.paths), chart)
 
 
-def _locations(report, paths: tuple[str, ...]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _locations(report: Report, paths: tuple[str, ...]) -> dict[str, str]:
     """Report file names (relative to the directory scanned) as paths from the current directory.
 
     CI systems resolve SARIF URIs, annotations and test files against the repository root,
@@ -261,7 +268,7 @@ def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
-def _warn_if_stale(updated: date, settings) -> None:  # type: ignore[no-untyped-def]
+def _warn_if_stale(updated: date, settings: Settings) -> None:
     age = (settings.as_of - updated).days
     if age > STALE_CATALOG_DAYS and not settings.quiet:
         typer.echo(f"iac-check: warning: the lifecycle catalog is {age} days old (updated {updated}); "

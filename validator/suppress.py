@@ -140,23 +140,30 @@ def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reas
 def apply(findings: Iterable[Finding], suppressions: Iterable[Suppression],
           resource_starts: Mapping[tuple[str, int], str], as_of: date) -> list[Finding]:
     """Mark suppressed findings; add BDR009 for suppressions that no longer (or never) apply."""
+    active, out = _in_force(suppressions, as_of)
+    outlived: dict[Suppression, Finding] = {}
+    for f in findings:
+        covering = next((s for s in active if _covers(s, f, resource_starts)), None)
+        if covering is not None and f.lifecycle == "eol":
+            outlived.setdefault(covering, f)
+        elif covering is not None:
+            f = replace(f, suppressed=True, suppression_reason=covering.reason or "")
+        out.append(f)
+    out.extend(_outlived(sup, f) for sup, f in outlived.items())
+    return out
+
+
+def _in_force(suppressions: Iterable[Suppression], as_of: date) -> tuple[list[Suppression], list[Finding]]:
+    """The suppressions that still work, and a BDR009 note for each one that does not."""
     active: list[Suppression] = []
-    out: list[Finding] = []
+    notes: list[Finding] = []
     for sup in suppressions:
         problem = sup.malformed or (f"it expired on {sup.until}" if sup.until and sup.until < as_of else None)
         if problem:
-            out.append(bdr009_suppression_expired.from_suppression(sup, problem))
+            notes.append(bdr009_suppression_expired.from_suppression(sup, problem))
         else:
             active.append(sup)
-    outlived: dict[Suppression, Finding] = {}
-    for f in findings:
-        sup = next((s for s in active if _covers(s, f, resource_starts)), None)
-        if sup is not None and f.lifecycle == "eol":
-            outlived.setdefault(sup, f)
-            sup = None
-        out.append(replace(f, suppressed=True, suppression_reason=sup.reason or "") if sup else f)
-    out.extend(_outlived(sup, f) for sup, f in outlived.items())
-    return out
+    return active, notes
 
 
 def _outlived(sup: Suppression, f: Finding) -> Finding:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .catalog import Catalog
-from .model import LifecycleState, Reference, Span
+from .model import LifecycleState, Reference, Span, Usage
 from .report.safe import clean
 
 PHASE_NAMES: dict[str, str] = {"legacy": "Legacy", "extended-access": "extended access", "eol": "end of life"}
@@ -35,7 +35,7 @@ class ModelTimeline:
 
     model_id: str
     name: str | None
-    usage: str
+    usage: Usage
     region: str | None
     regions: tuple[str, ...] | None
     state: LifecycleState
@@ -69,7 +69,7 @@ class Timeline:
 
 def build(references: Iterable[Reference], catalog: Catalog, as_of: date, days: int) -> Timeline:
     """The timeline of every resolved model reference; models changing soonest come first."""
-    groups: dict[tuple[str, str, str | None], list[Span]] = defaultdict(list)
+    groups: dict[tuple[str, Usage, str | None], list[Span]] = defaultdict(list)
     for ref in references:
         if ref.model_id is not None:
             groups[(ref.model_id, ref.usage, ref.region)].append(ref.span)
@@ -79,14 +79,14 @@ def build(references: Iterable[Reference], catalog: Catalog, as_of: date, days: 
     return Timeline(as_of, days, tuple(models))
 
 
-def _model(catalog: Catalog, key: tuple[str, str, str | None], spans: list[Span],
+def _model(catalog: Catalog, key: tuple[str, Usage, str | None], spans: list[Span],
            as_of: date, end: date) -> ModelTimeline:
     model_id, usage, region = key
-    phase = catalog.phase(model_id, usage, region, as_of)  # type: ignore[arg-type]
-    dated = (("legacy", phase.legacy_date), ("extended-access", phase.extended_access_date),
-             ("eol", phase.eol_date))
-    changes = sorted((Change(day, name) for name, day in dated  # type: ignore[arg-type]
-                      if day is not None and as_of <= day <= end), key=lambda c: c.day)
+    phase = catalog.phase(model_id, usage, region, as_of)
+    dated: tuple[tuple[LifecycleState, date | None], ...] = (
+        ("legacy", phase.legacy_date), ("extended-access", phase.extended_access_date), ("eol", phase.eol_date))
+    changes = sorted((Change(day, name) for name, day in dated if day is not None and as_of <= day <= end),
+                     key=lambda c: c.day)
     return ModelTimeline(
         model_id=model_id,
         name=phase.entry.name if phase.entry else None,
@@ -136,7 +136,7 @@ def render_json(timeline: Timeline) -> str:
 def render_text(timeline: Timeline) -> str:
     """A terminal table of the changes in the window, then the models that do not change in it."""
     head = f"Model phase changes from {timeline.as_of} to {timeline.until} ({timeline.days} days)"
-    rows = [("DATE", "IN", "MODEL", "BECOMES", "USAGE", "REGION", "REFERENCED AT")]
+    rows: list[tuple[str, ...]] = [("DATE", "IN", "MODEL", "BECOMES", "USAGE", "REGION", "REFERENCED AT")]
     rows += [(c.day.isoformat(), f"{(c.day - timeline.as_of).days}d", clean(m.model_id), PHASE_NAMES[c.phase],
               m.usage, clean(m.region) or "any", _places(m)) for c, m in timeline.events()]
     lines = [head, ""]

@@ -79,9 +79,7 @@ def _findings(report: Report, options: RenderOptions) -> list[str]:
 
 
 def _row(f: Finding) -> str:
-    level = "suppressed" if f.suppressed else f.severity
-    if f.severity == "error" and not f.suppressed:
-        level = "**error**"
+    level = "suppressed" if f.suppressed else ("**error**" if f.severity == "error" else f.severity)
     subject = ".".join(p for p in (f.resource, f.attribute) if p)
     message = escape(f.message)
     if f.suppressed:
