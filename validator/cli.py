@@ -98,7 +98,8 @@ ParameterOpt = Annotated[Many, _many("--parameter", "CloudFormation parameter KE
 ParametersFileOpt = Annotated[Many, _many("--parameters-file", "CloudFormation parameters file")]
 ExcludeOpt = Annotated[Many, _many("--exclude", "Glob of paths to skip")]
 ConfigOpt = Annotated[StrOpt, typer.Option(
-    "--config", help="Config file (default: .iac-check.yaml or pyproject.toml [tool.iac-check], searched upward).")]
+    "--config", help="Config file (default: the nearest .iac-check.yaml, or pyproject.toml with a "
+                     "tool.iac-check table).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
 
 

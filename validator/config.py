@@ -72,7 +72,6 @@ class Settings:
     baseline: str | None = None
     write_baseline: str | None = None
     days: int = TIMELINE_DAYS
-    config_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,6 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         baseline=values.get("baseline"),
         write_baseline=values.get("write-baseline"),
         days=values.get("days", TIMELINE_DAYS),
-        config_file=str(config.path) if config else None,
     )
 
 
