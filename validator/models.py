@@ -41,6 +41,7 @@ def _dates(row: Row) -> dict[str, Any]:
         "eol_date": _day(row.eol),
         "eol_by_usage": {usage: day.isoformat() for usage, day in row.eol_by_usage},
         "confidence": row.confidence,
+        "published_by": _day(row.changed_on()),
         "sources": [source.url for source in row.sources],
     }
 
@@ -100,7 +101,7 @@ def changes(catalog: Catalog, since: date) -> dict[str, Any]:
                 "name": entry.name,
                 "date": max(day for day, _ in recent).isoformat(),
                 "user_catalog": entry.id in catalog.overrides,
-                "rows": [{"date": day.isoformat(), **_dates(row)} for day, row in recent],
+                "rows": [_dates(row) for _, row in recent],
             })
         if any(day is None for day, _ in placed):
             undated.append(entry.id)
@@ -116,8 +117,8 @@ def render_changes(found: dict[str, Any], fmt: str) -> str:
         what = "; ".join(_what(row) for row in change["rows"])
         user = " (user catalog)" if change["user_catalog"] else ""
         lines.append(f"{change['date']:<10}  {change['id']:<44} {what}{user}")
-    lines.append(f"changed since {found['since']}: {len(found['changes'])}; not placed in time (a lifecycle "
-                 f"row with no dated source, see `iac-check models ID`): {len(found['undated'])}")
+    lines.append(f"changed since {found['since']}: {len(found['changes'])}; not placed in time "
+                 f"(a lifecycle row with no dated source): {len(found['undated'])}")
     return "\n".join(lines)
 
 
@@ -144,7 +145,8 @@ def render_rows(table: list[dict[str, Any]], fmt: str, day: date) -> str:
         lines.append(f"{r['id']:<48} {r['state']:<16} {r['legacy_date'] or '-':<10} {r['eol_date'] or '-':<10} "
                      f"{r['replacement'] or '-'}{regions}{user}")
     users = sum(r["user_catalog"] for r in table)
-    lines.append(f"{len(table)} models as of {day}" + (f", {users} from user catalogs" if users else ""))
+    lines.append(f"{len(table)} model{'' if len(table) == 1 else 's'} as of {day}"
+                 + (f", {users} from user catalogs" if users else ""))
     return "\n".join(lines)
 
 
@@ -164,7 +166,8 @@ def render_explain(info: dict[str, Any], fmt: str) -> str:
     lines.append(f"  state:     {e['state']}" + (f", replacement {e['replacement']}" if e["replacement"] else ""))
     for row in info["rows"]:
         regions = row["regions"] if row["regions"] == "all" else ", ".join(row["regions"])
+        published = row["published_by"] or "an undated source"
         lines.append(f"  - {regions}: legacy {row['legacy_date'] or '-'}, extended access "
                      f"{row['extended_access_date'] or '-'}, EOL {row['eol_date'] or '-'} "
-                     f"({row['state']}, {row['confidence']})")
+                     f"({row['state']}, {row['confidence']}, published by {published})")
     return "\n".join(lines)
