@@ -17,7 +17,7 @@ MODELS = [
     "anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon.titan-embed-text-v2:0", "meta.llama3-8b-instruct-v1:0",
     "anthropic.claude-v2", "amazon.nova-pro-v1:0",
 ]
-FILES_PER_TF_ROOT = 7  # main, variables, outputs, versions, terraform.tfvars, module main + variables
+FILES_PER_TF_ROOT = 8  # main, monitoring, variables, outputs, versions, tfvars, module main + variables
 TEMPLATE_SHARE = 0.15  # of all files
 
 
@@ -79,6 +79,26 @@ resource "aws_s3_bucket_versioning" "data_{i}" {{
   bucket = aws_s3_bucket.data_{i}.id
   versioning_configuration {{
     status = "Enabled"
+  }}
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "data_{i}" {{
+  bucket = aws_s3_bucket.data_{i}.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "aws:kms"
+    }}
+  }}
+}}
+
+resource "aws_s3_bucket_lifecycle_configuration" "data_{i}" {{
+  bucket = aws_s3_bucket.data_{i}.id
+  rule {{
+    id     = "expire-old-versions"
+    status = "Enabled"
+    noncurrent_version_expiration {{
+      noncurrent_days = {rng.choice([30, 60, 90])}
+    }}
   }}
 }}''' for i in range(rng.randint(1, 4)))
     out = f'''provider "aws" {{
@@ -156,6 +176,48 @@ resource "aws_iam_role_policy" "invoke" {
 }
 '''
     return out
+
+
+def _monitoring(service: str, rng: random.Random) -> str:
+    alarms = "\n".join(f'''
+resource "aws_cloudwatch_metric_alarm" "{name}" {{
+  alarm_name          = "${{local.name}}-{name}"
+  alarm_description   = "{description} for {service}"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = {rng.randint(1, 5)}
+  metric_name         = "{metric}"
+  namespace           = "AWS/EC2"
+  period              = 300
+  statistic           = "Average"
+  threshold           = {rng.randint(50, 95)}
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  dimensions = {{
+    AutoScalingGroupName = "${{local.name}}-asg"
+  }}
+  tags = local.tags
+}}''' for name, metric, description in (
+        ("cpu-high", "CPUUtilization", "Average CPU above threshold"),
+        ("status-check", "StatusCheckFailed", "Instance status checks failing"),
+        ("network-in", "NetworkIn", "Unusual inbound traffic"),
+    ))
+    return f'''resource "aws_sns_topic" "alerts" {{
+  name = "${{local.name}}-alerts"
+  tags = local.tags
+}}
+
+resource "aws_sns_topic_subscription" "oncall" {{
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = "oncall+{service}@example.com"
+}}
+{alarms}
+
+resource "aws_cloudwatch_log_group" "app" {{
+  name              = "/app/${{local.name}}"
+  retention_in_days = {rng.choice([7, 14, 30, 90])}
+  tags              = local.tags
+}}
+'''
 
 
 def _outputs() -> str:
@@ -267,6 +329,7 @@ def generate(root: Path, files: int, seed: int = 7) -> dict[str, int]:
         (base / "variables.tf").write_text(_variables(service, bedrock, rng))
         (base / "main.tf").write_text(_main(service, bedrock, rng))
         (base / "outputs.tf").write_text(_outputs())
+        (base / "monitoring.tf").write_text(_monitoring(service, rng))
         (base / "terraform.tfvars").write_text(f'environment = "{rng.choice(["dev", "staging", "prod"])}"\n')
         (base / "modules" / "network" / "main.tf").write_text(_module_main())
         (base / "modules" / "network" / "variables.tf").write_text(_module_variables())
