@@ -65,9 +65,11 @@ def test_yaml_has_hash_comments_only_and_json_has_none():
     (" BDR002 reason=migration in PLAT-123", "unexpected text 'in PLAT-123'"),
     (" BDR002 -- see the wiki", "unexpected text '-- see the wiki'"),
 ])
-def test_anything_unclear_makes_a_suppression_malformed(body: str, problem: str):
+def test_anything_unclear_stops_a_suppression(body: str, problem: str):
     sup = parse_suppression(body, Span("main.tf", 1))
-    assert sup.malformed is not None and problem in sup.malformed
+    finding = Finding("BDR002", "warning", "legacy", Span("main.tf", 1))
+    result = {f.rule_id: f for f in apply([finding], [sup], {}, date(2024, 1, 1))}
+    assert not result["BDR002"].suppressed and problem in result["BDR009"].message
 
 
 def test_a_well_formed_suppression_reads_its_options():
@@ -195,3 +197,12 @@ def test_apply_keeps_findings_of_other_rules_and_files():
     findings = [Finding("BDR002", "warning", "m", Span("a.tf", 3)), Finding("BDR006", "note", "m", Span("a.tf", 3)),
                 Finding("BDR002", "warning", "m", Span("b.tf", 3))]
     assert [f.suppressed for f in apply(findings, [sup], {}, date(2024, 1, 1))] == [True, False, False]
+
+
+def test_metadata_naming_an_unknown_rule_fails_closed(tmp_path: Path):
+    template = ('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Agent:\n    Type: AWS::Bedrock::Agent\n'
+                "    Metadata:\n      iac-check:\n        ignore: [{rule: BDR099, reason: typo}]\n"
+                "    Properties:\n      AgentName: a\n      FoundationModel: anthropic.claude-v1\n")
+    _, report = scan_tree(tmp_path, {"template.yaml": template}, "--as-of", "2024-01-15")
+    assert states(report, "BDR002") == [("Agent", False)]
+    assert "no such rule: BDR099" in by_rule(report, "BDR009")[0]["message"]

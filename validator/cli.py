@@ -140,14 +140,14 @@ def scan(
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, no_color=no_color, quiet=quiet,
     ), config)
     loaded, report = _run(settings)
+    accepted = settings.write_baseline or settings.baseline  # a baseline just written is the one that counts
     try:
         if settings.write_baseline:
             baselines.write(report, settings.write_baseline)
-        accepted = [baselines.load(path) for path in (settings.baseline, settings.write_baseline) if path]
+        if accepted:
+            report = baselines.apply(report, baselines.load(accepted))
     except baselines.BaselineError as exc:
         raise fail(str(exc)) from None
-    for known in accepted[-1:]:  # a baseline just written is the one that counts
-        report = baselines.apply(report, known)
     color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
     formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
     options = _render_options(report, settings, loaded, "markdown" in formats, color)

@@ -120,13 +120,10 @@ def _option(m: re.Match[str], options: dict[str, str]) -> list[str]:
 
 def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reason: str | None, *,
                      target_line: int, problems: tuple[str, ...] = ()) -> CommentSuppression:
-    """A suppression with its rules and `until` checked; `malformed` says what is wrong."""
-    unknown = [r for r in rules if r not in BY_ID]
+    """A suppression with its `until` checked; `malformed` says what is wrong."""
     found = list(problems)
     if not rules:
         found.append(f"it names no rule ({min(BY_ID)}-{max(BY_ID)})")
-    if unknown:
-        found.append(f"no such rule: {', '.join(unknown)}")
     parsed = None
     if until is not None:
         try:
@@ -158,12 +155,21 @@ def _in_force(suppressions: Iterable[Suppression], as_of: date) -> tuple[list[Su
     active: list[Suppression] = []
     notes: list[Finding] = []
     for sup in suppressions:
-        problem = sup.malformed or (f"it expired on {sup.until}" if sup.until and sup.until < as_of else None)
+        problem = _problem(sup, as_of)
         if problem:
             notes.append(bdr009_suppression_expired.from_suppression(sup, problem))
         else:
             active.append(sup)
     return active, notes
+
+
+def _problem(sup: Suppression, as_of: date) -> str | None:
+    """Why a suppression does not work (comments and Metadata alike), or None when it does."""
+    unknown = [r for r in sup.rules if r not in BY_ID]
+    problems = [p for p in (sup.malformed, f"no such rule: {', '.join(unknown)}" if unknown else None) if p]
+    if sup.until is not None and sup.until < as_of:
+        problems.append(f"it expired on {sup.until}")
+    return "; ".join(problems) or None
 
 
 def _outlived(sup: Suppression, f: Finding) -> Finding:
