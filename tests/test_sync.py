@@ -152,9 +152,12 @@ def test_per_region_dates_and_kept_bundled_rows(overlay):
     frankfurt = catalog.phase(HAIKU_3, "on-demand", "eu-central-1", day)
     assert (frankfurt.state, frankfurt.eol_date, frankfurt.regions) == (
         "extended-access", D("2027-03-10"), ("eu-central-1",))
-    # Regions the sync did not ask about keep the bundled dates.
+    # Regions the sync did not ask about keep the bundled dates, and so do regions that no
+    # longer list the model (us-east-1: past its EOL there).
     dublin = catalog.phase(HAIKU_3, "on-demand", "eu-west-1", day)
     assert (dublin.state, dublin.eol_date) == ("eol", D("2026-09-10"))
+    virginia = catalog.phase(HAIKU_3, "on-demand", "us-east-1", day)
+    assert (virginia.state, virginia.eol_date) == ("eol", D("2026-09-10"))
     assert catalog.phase(HAIKU_3, "on-demand", "us-gov-west-1", day).state == "eol"
     assert catalog.find(HAIKU_3).replacement == "anthropic.claude-haiku-4-5-20251001-v1:0"
     # The EOL timestamp 2026-12-15T08:00Z is a calendar day in UTC.

@@ -125,11 +125,10 @@ def _day(value: datetime | None) -> date | None:
 
 def overlay(listings: Sequence[Listing], bundled: Catalog, as_of: date) -> dict[str, Any]:
     """The catalog document for the listed models; it is checked as `--catalog` would check it."""
-    synced = sorted({listing.region for listing in listings})
     by_model: dict[str, list[Listing]] = defaultdict(list)
     for listing in listings:
         by_model[_canonical(listing.model_id, bundled)].append(listing)
-    models = [_model(model_id, found, bundled.find(model_id), synced, as_of)
+    models = [_model(model_id, found, bundled.find(model_id), as_of)
               for model_id, found in sorted(by_model.items())]
     document = {"schema_version": 1, "updated": as_of.isoformat(), "models": models}
     merge_document(document, bundled, "catalog sync overlay")
@@ -142,14 +141,13 @@ def _canonical(model_id: str, bundled: Catalog) -> str:
     return entry.id if entry is not None else model_id
 
 
-def _model(model_id: str, found: list[Listing], entry: Entry | None, synced: list[str],
-           as_of: date) -> dict[str, Any]:
+def _model(model_id: str, found: list[Listing], entry: Entry | None, as_of: date) -> dict[str, Any]:
     first = found[0]
     model: dict[str, Any] = {"id": model_id, "name": entry.name if entry else first.name,
                              "provider": entry.provider if entry else first.provider}
     if entry is not None:
         model.update(_curated(entry))
-    rows = [*_api_rows(found, entry, as_of), *_kept_rows(entry, synced)]
+    rows = [*_api_rows(found, entry, as_of), *_kept_rows(entry, {listing.region for listing in found})]
     if rows:
         model["lifecycle"] = rows
     return model
@@ -189,12 +187,13 @@ def _api_row(regions: list[str], dates: Dates, observed: bool, as_of: date) -> d
     return row
 
 
-def _kept_rows(entry: Entry | None, synced: list[str]) -> list[dict[str, Any]]:
-    """The bundled rows, less the synced regions; an every-region row stays, since the synced
-    regions' own rows take precedence over it."""
+def _kept_rows(entry: Entry | None, listed: set[str]) -> list[dict[str, Any]]:
+    """The bundled rows, less the regions that listed the model. A region that did not list it
+    keeps its row: absence says nothing (past EOL, or never offered there). An every-region row
+    stays too, since the listed regions' own rows take precedence over it."""
     kept = []
     for row in entry.lifecycle if entry else ():
-        regions = None if row.regions is None else [r for r in row.regions if r not in synced]
+        regions = None if row.regions is None else [r for r in row.regions if r not in listed]
         if regions != []:
             kept.append(_row_document(row, regions))
     return kept
