@@ -130,9 +130,6 @@ def scan(
     quiet: QuietOpt = False,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
-    from . import baseline as baselines
-    from .report import render
-
     settings = _settings(_given(
         paths=paths, as_of=as_of, format=fmt, output=output, fail_on=fail_on, fail_within=fail_within,
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
@@ -140,21 +137,8 @@ def scan(
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, no_color=no_color, quiet=quiet,
     ), config)
     loaded, report = _run(settings)
-    accepted = settings.write_baseline or settings.baseline  # a baseline just written is the one that counts
-    try:
-        if settings.write_baseline:
-            baselines.write(report, settings.write_baseline)
-        if accepted:
-            report = baselines.apply(report, baselines.load(accepted))
-    except baselines.BaselineError as exc:
-        raise fail(str(exc)) from None
-    color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
-    formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
-    options = _render_options(report, settings, loaded, "markdown" in formats, color)
-    _write(render(report, settings.format, options), settings.output)
-    plain = replace(options, color=False)
-    for extra_format, file in settings.extra_outputs:
-        _write(render(report, extra_format, plain), file)
+    report = _baselined(report, settings)
+    _emit(report, settings, loaded)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
 
 
@@ -230,6 +214,32 @@ def _run(settings: Settings) -> tuple[Catalog, Report]:
         return loaded, run_scan(settings, loaded)
     except UsageError as exc:
         raise fail(str(exc)) from None
+
+
+def _baselined(report: Report, settings: Settings) -> Report:
+    """`--write-baseline` records the findings; the baseline that counts (one just written wins) drops them."""
+    from . import baseline as baselines
+
+    accepted = settings.write_baseline or settings.baseline
+    try:
+        if settings.write_baseline:
+            baselines.write(report, settings.write_baseline)
+        return baselines.apply(report, baselines.load(accepted)) if accepted else report
+    except baselines.BaselineError as exc:
+        raise fail(str(exc)) from None
+
+
+def _emit(report: Report, settings: Settings, loaded: Catalog) -> None:
+    """The --format report to --output or stdout, then each FORMAT=FILE report."""
+    from .report import render
+
+    color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
+    formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
+    options = _render_options(report, settings, loaded, "markdown" in formats, color)
+    _write(render(report, settings.format, options), settings.output)
+    plain = replace(options, color=False)
+    for extra_format, file in settings.extra_outputs:
+        _write(render(report, extra_format, plain), file)
 
 
 def _render_options(report: Report, settings: Settings, loaded: Catalog, with_timeline: bool,
