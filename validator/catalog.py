@@ -168,6 +168,7 @@ class Catalog:
 
     def find(self, model_id: str) -> Entry | None:
         """The entry for a canonical id or alias, tolerating a missing or extra ':0'."""
+        tries: tuple[str, ...]
         if model_id.endswith(":0"):
             tries = (model_id, model_id[:-2])
         elif ":" not in model_id:

@@ -58,7 +58,7 @@ class Listing:
 def bedrock_clients(regions: Sequence[str]) -> dict[str, Any]:
     """A Bedrock client per region (default: the AWS configuration's region)."""
     try:
-        import boto3
+        import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         raise SyncError(f"catalog sync needs boto3: {INSTALL}") from None
     session = boto3.session.Session()
@@ -75,7 +75,11 @@ def bedrock_clients(regions: Sequence[str]) -> dict[str, Any]:
 
 def list_models(clients: Mapping[str, Any], as_of: date) -> list[Listing]:
     """Ask each region for its foundation models; any failure is one SyncError line."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+    )
 
     listings = []
     for region, client in clients.items():
