@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import __version__
+from .catalog_commands import catalog_app
 
 if TYPE_CHECKING:  # the modules behind these load only when a command needs them
     from .catalog import Catalog
@@ -25,6 +26,8 @@ app = typer.Typer(
     help="Find Amazon Bedrock model versions past (or near) end of life in Terraform and CloudFormation.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+app.add_typer(catalog_app, name="catalog")
 
 STALE_CATALOG_DAYS = 90
 
@@ -248,23 +251,7 @@ def _render_options(report: Report, settings: Settings, loaded: Catalog, with_ti
     from .timeline import build
 
     chart = build(report.references, loaded, settings.as_of, settings.days) if with_timeline else None
-    return RenderOptions(settings.fail_on, color, _locations(report, settings.paths), chart)
-
-
-def _locations(report: Report, paths: tuple[str, ...]) -> dict[str, str]:
-    """Report file names (relative to the directory scanned) as paths from the current directory.
-
-    CI systems resolve SARIF URIs, annotations and test files against the repository root,
-    where the scan runs; with several directories, a file belongs to the one that holds it.
-    """
-    files = {r.span.file for r in report.references} | {f.span.file for f in report.findings}
-    directories = [p for p in paths if Path(p).is_dir()]
-    out = {}
-    for file in files - set(paths):
-        holders = directories if len(directories) == 1 else [d for d in directories if (Path(d) / file).is_file()]
-        if holders:
-            out[file] = Path(os.path.normpath(os.path.join(holders[0], file))).as_posix()
-    return out
+    return RenderOptions(settings.fail_on, color, report.locations, chart)
 
 
 def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:
@@ -318,14 +305,21 @@ def models(
         "--state", help="Only models in this state: active, legacy, extended-access, eol.")] = None,
     provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
     catalog: CatalogOpt = None,
+    changes_since: Annotated[str | None, typer.Option(
+        "--changes-since", help="Only entries whose lifecycle dates were published on or after DATE.")] = None,
 ) -> None:
     """Show the lifecycle catalog as of a date, or explain one model ID or ARN."""
+    from . import catalog_commands
     from . import models as listing
 
     loaded = load_catalog_or_exit(catalog or ())
     day = parse_as_of(as_of)
     if fmt not in ("text", "json"):
         raise fail("--format for models is text or json")
+    if changes_since is not None:
+        since = parse_as_of(changes_since)
+        typer.echo(catalog_commands.changes_since(loaded, since, fmt))
+        return
     single = listing.explain(loaded, query, day, region) if query else None
     if single is not None:
         typer.echo(listing.render_explain(single, fmt))

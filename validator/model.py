@@ -74,7 +74,11 @@ class Leaf:
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
-    """An `iac-check:ignore` comment or CloudFormation Metadata entry."""
+    """An `iac-check:ignore` comment or CloudFormation Metadata entry.
+
+    `target_line` is the line of code a comment applies to (its own line, or the next line
+    of code when the comment stands alone); None for Metadata, which covers its resource.
+    """
 
     rules: tuple[str, ...]
     span: Span
@@ -84,6 +88,7 @@ class Suppression:
     scope: Literal["line", "resource"] = "line"
     resource: str | None = None
     malformed: str | None = None
+    target_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +198,9 @@ class Report:
     references: tuple[Reference, ...]
     findings: tuple[Finding, ...]
     lifecycles: dict[Reference, LifecycleState] = field(default_factory=dict)
+    # Report file names (relative to the directory scanned, SPEC 8) -> paths from the
+    # current directory, which is what CI systems resolve against the repository.
+    locations: dict[str, str] = field(default_factory=dict)
     catalog_overrides: tuple[str, ...] = ()
     baseline_matched: int = 0
 

@@ -64,7 +64,9 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems or []]
     findings.extend(evaluate(refs, ctx))
-    starts = {(r.span.file, r.span.line): r.address for r in resources}
+    starts: dict[tuple[str, int], set[str]] = {}
+    for r in resources:
+        starts.setdefault((r.span.file, r.span.line), set()).add(r.address)
     findings = _configured(suppress.apply(findings, collected.suppressions or [], starts, settings.as_of), settings)
     return Report(
         as_of=settings.as_of,
@@ -76,6 +78,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         references=tuple(sorted(refs, key=lambda r: (r.span.file, r.span.line, r.attribute))),
         findings=tuple(sorted(_unique(findings), key=lambda f: f.sort_key)),
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
+        locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}, settings),
     )
 
 
@@ -121,7 +124,7 @@ def _parse_all(
 def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str]) -> ParsedFile:
     """Resolve every root module in the tree; the modules they call are resolved through them."""
     displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
-    base = next((Path(p) for p in settings.paths if Path(p).is_dir()), Path("."))
+    base = _base(settings)
     loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
                           settings.max_file_bytes)
     directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
@@ -172,6 +175,19 @@ def _looks_like_iac(src: SourceFile) -> bool:
     except OSError:
         return True
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
+
+
+def _base(settings: Settings) -> Path:
+    """The directory that names files found outside the scanned paths (`../modules/x`)."""
+    return next((Path(p) for p in settings.paths if Path(p).is_dir()), Path("."))
+
+
+def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Settings) -> dict[str, str]:
+    """Report file names -> paths from the current directory, for CI systems (see Report)."""
+    out = {s.display: Path(os.path.normpath(s.path)).as_posix() for s in sources}
+    for file in files:
+        out.setdefault(file, Path(os.path.normpath(_base(settings) / file)).as_posix())
+    return out
 
 
 def _jobs(settings: Settings) -> int:

@@ -8,15 +8,15 @@ template reader) cover their resource.
 
 Every doubt fails closed: an expired or unreadable `until`, an unknown rule, an unknown
 option or stray text make the suppression stop working, and BDR009 says why. No
-suppression outlives the model: a finding about a version that has reached its end of
-life is never suppressed.
+suppression outlives the model: at its EOL date a finding becomes BDR001, which only a
+suppression naming BDR001 (a deliberate, reasoned choice) covers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from .model import Finding, Span, Suppression
@@ -34,15 +34,6 @@ _TOKEN = re.compile(
     r"""|(?P<rule>[A-Za-z]+\d+)|(?P<comma>,))"""
 )
 _OPTIONS = ("until", "reason")
-# A module's resources share their block's lines in every instance of the module.
-_MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
-
-
-@dataclass(frozen=True, slots=True)
-class CommentSuppression(Suppression):
-    """An `iac-check:ignore` comment and the line of code it applies to."""
-
-    target_line: int = 0
 
 
 def comment_style(path: str) -> str | None:
@@ -85,7 +76,7 @@ def _next_code_line(lines: list[str], number: int, style: str) -> int:
     return following
 
 
-def parse_suppression(body: str, span: Span, target_line: int | None = None) -> CommentSuppression:
+def parse_suppression(body: str, span: Span, target_line: int | None = None) -> Suppression:
     """Read the text after the marker: rule IDs, `until=`, `reason=`; anything else is malformed."""
     rules: list[str] = []
     options: dict[str, str] = {}
@@ -119,7 +110,7 @@ def _option(m: re.Match[str], options: dict[str, str]) -> list[str]:
 
 
 def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reason: str | None, *,
-                     target_line: int, problems: tuple[str, ...] = ()) -> CommentSuppression:
+                     target_line: int, problems: tuple[str, ...] = ()) -> Suppression:
     """A suppression with its `until` checked; `malformed` says what is wrong."""
     found = list(problems)
     if not rules:
@@ -130,23 +121,21 @@ def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reas
             parsed = date.fromisoformat(until)
         except ValueError:
             found.append(f"until={until!r} is not a YYYY-MM-DD date")
-    return CommentSuppression(tuple(rules), span, parsed, until, reason, "line", None,
-                              "; ".join(found) or None, target_line)
+    return Suppression(tuple(rules), span, parsed, until, reason, "line", None, "; ".join(found) or None,
+                       target_line)
 
 
 def apply(findings: Iterable[Finding], suppressions: Iterable[Suppression],
-          resource_starts: Mapping[tuple[str, int], str], as_of: date) -> list[Finding]:
-    """Mark suppressed findings; add BDR009 for suppressions that no longer (or never) apply."""
+          resource_starts: Mapping[tuple[str, int], set[str]], as_of: date) -> list[Finding]:
+    """Mark suppressed findings; add BDR009 for suppressions that no longer (or never) apply.
+
+    `resource_starts` maps (file, first line) to the addresses of the resources written
+    there: every instance of a module shares its block's lines.
+    """
     active, out = _in_force(suppressions, as_of)
-    outlived: dict[Suppression, Finding] = {}
     for f in findings:
         covering = next((s for s in active if _covers(s, f, resource_starts)), None)
-        if covering is not None and f.lifecycle == "eol":
-            outlived.setdefault(covering, f)
-        elif covering is not None:
-            f = replace(f, suppressed=True, suppression_reason=covering.reason or "")
-        out.append(f)
-    out.extend(_outlived(sup, f) for sup, f in outlived.items())
+        out.append(replace(f, suppressed=True, suppression_reason=covering.reason or "") if covering else f)
     return out
 
 
@@ -172,24 +161,10 @@ def _problem(sup: Suppression, as_of: date) -> str | None:
     return "; ".join(problems) or None
 
 
-def _outlived(sup: Suppression, f: Finding) -> Finding:
-    when = f" on {f.eol_date}" if f.eol_date else ""
-    return bdr009_suppression_expired.from_suppression(
-        sup, f"no suppression outlives the model: {f.model_id} reached end of life{when}")
-
-
-def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, int], str]) -> bool:
+def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, int], set[str]]) -> bool:
     if f.rule_id not in sup.rules or f.span.file != sup.span.file:
         return False
     if sup.scope == "resource":
         return f.resource == sup.resource
-    target = sup.target_line if isinstance(sup, CommentSuppression) else sup.span.line
-    if f.span.line == target:
-        return True
-    starts = resource_starts.get((sup.span.file, target))
-    return f.resource is not None and starts is not None and _local(f.resource) == _local(starts)
-
-
-def _local(address: str) -> str:
-    """A resource's address inside its file: `module.a.aws_x.y` and `module.b.aws_x.y` share a block."""
-    return _MODULE_PREFIX.sub("", address)
+    target = sup.target_line or sup.span.line
+    return f.span.line == target or f.resource in resource_starts.get((sup.span.file, target), set())

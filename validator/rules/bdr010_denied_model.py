@@ -1,7 +1,7 @@
 """The organisation's policy does not allow the referenced model.
 
-The config's `policy.deny` list (model IDs or globs) forbids a model, or its
-`policy.allow` list is set and does not include it. Teams use it to keep retired,
+The config's `deny:` list (model IDs or globs) forbids a model, or its
+`allow:` list is set and does not include it. Teams use it to keep retired,
 unapproved or too expensive models out of every account, whatever their lifecycle.
 """
 
