@@ -139,6 +139,8 @@ def scan(
         "--write-baseline", help="Record today's findings in FILE (for later --baseline FILE).")] = None,
     config: ConfigOpt = None,
     jobs: Annotated[int | None, typer.Option("--jobs", min=0, help="Parallel parsers (0 = all cores).")] = None,
+    cache_dir: Annotated[StrOpt, typer.Option(
+        "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -147,7 +149,8 @@ def scan(
         paths=paths, as_of=as_of, format=fmt, output=output, fail_on=fail_on, fail_within=fail_within,
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, no_color=no_color, quiet=quiet,
+        exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
+        no_color=no_color, quiet=quiet,
     ), config)
     loaded, report = _run(settings)
     report = _baselined(report, settings)
@@ -219,14 +222,19 @@ def _today() -> date:
 
 def _run(settings: Settings) -> tuple[Catalog, Report]:
     """Load the catalog and scan; usage errors become exit code 2."""
+    from .progress import DelayedProgress, wanted
     from .scan import UsageError, run_scan
 
     loaded = load_catalog_or_exit(settings.catalogs)
     _warn_if_stale(loaded.updated, settings)
+    progress = DelayedProgress() if wanted(settings.quiet) else None
     try:
-        return loaded, run_scan(settings, loaded)
+        return loaded, run_scan(settings, loaded, progress=progress)
     except UsageError as exc:
         raise fail(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _baselined(report: Report, settings: Settings) -> Report:

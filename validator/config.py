@@ -25,7 +25,7 @@ PYPROJECT = "pyproject.toml"
 TIMELINE_DAYS = 180
 
 # Keys whose values name files: a config file's relative paths are relative to it.
-_PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "write-baseline")
+_PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "write-baseline", "cache-dir")
 # Repeatable options: the command line's values come after the config's (later wins).
 _LIST_KEYS = ("var-file", "parameters-file", "catalog", "exclude")
 
@@ -72,6 +72,7 @@ class Settings:
     baseline: str | None = None
     write_baseline: str | None = None
     days: int = TIMELINE_DAYS
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,7 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         baseline=values.get("baseline"),
         write_baseline=values.get("write-baseline"),
         days=values.get("days", TIMELINE_DAYS),
+        cache_dir=values.get("cache-dir"),
     )
 
 

@@ -7,8 +7,8 @@ output (SourceFile -> ParsedFile -> Reference -> Finding -> Report).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
@@ -33,14 +33,14 @@ class UsageError(Exception):
 @dataclass
 class _Collected:
     files: int = 0
-    resources: list[Resource] | None = None
-    problems: list[Problem] | None = None
-    suppressions: list[Suppression] | None = None
+    resources: list[Resource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
 
     def add(self, parsed: ParsedFile) -> None:
-        self.resources = (self.resources or []) + list(parsed.resources)
-        self.problems = (self.problems or []) + list(parsed.problems)
-        self.suppressions = (self.suppressions or []) + list(parsed.suppressions)
+        self.resources.extend(parsed.resources)
+        self.problems.extend(parsed.problems)
+        self.suppressions.extend(parsed.suppressions)
 
 
 def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
@@ -48,7 +48,12 @@ def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
     return settings.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
 
 
-def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None) -> Report:
+Progress = Callable[[int, int], None]
+
+
+def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None,
+             progress: Progress | None = None) -> Report:
+    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
     env = dict(os.environ if env is None else env)
     try:
         sources = list(discover(settings.paths, settings.exclude))
@@ -56,18 +61,18 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         raise UsageError(f"path not found: {exc.args[0]}") from None
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region):
+    for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None)):
         collected.add(parsed)
-    resources = collected.resources or []
+    resources = collected.resources
     refs = extract(resources, attribute_table(), region)
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
-    findings = [bdr000_parse_error.from_problem(p) for p in collected.problems or []]
+    findings = [bdr000_parse_error.from_problem(p) for p in collected.problems]
     findings.extend(evaluate(refs, ctx))
     starts: dict[tuple[str, int], set[str]] = {}
     for r in resources:
         starts.setdefault((r.span.file, r.span.line), set()).add(r.address)
-    findings = _configured(suppress.apply(findings, collected.suppressions or [], starts, settings.as_of), settings)
+    findings = _configured(suppress.apply(findings, collected.suppressions, starts, settings.as_of), settings)
     return Report(
         as_of=settings.as_of,
         tool_version=__version__,
@@ -103,17 +108,19 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_all(
-    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None
+    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, progress: Progress
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
-    for src in sources:
-        if src.kind == "structured":
-            found = _parse_structured(src, settings, region)
-            if found is not None and found[0] == "plan":
-                plans.append(found[1])
-            elif found is not None:
-                yield found[1]
+    structured = [s for s in sources if s.kind == "structured"]
+    for done, src in enumerate(structured, 1):
+        found = _parse_structured(src, settings, region)
+        if found is not None and found[0] == "plan":
+            plans.append(found[1])
+        elif found is not None:
+            yield found[1]
+        progress(done, len(sources))
     terraform = _parse_terraform(sources, settings, env)
+    progress(len(sources), len(sources))
     # A plan scanned with its configuration points at the .tf lines and replaces the
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], terraform.resources)
@@ -126,7 +133,7 @@ def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Map
     displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
     base = _base(settings)
     loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
-                          settings.max_file_bytes)
+                          settings.max_file_bytes, settings.cache_dir)
     directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
                                 if s.kind in ("terraform", "tfjson"))
     var_files = tuple(_var_files(settings))

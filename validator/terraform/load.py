@@ -7,12 +7,16 @@ the one place that touches the disk for it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
+from .. import __version__
 from ..discover import read_text
 from ..model import Problem, Span
 from .parse import HclSyntaxError, parse_hcl
@@ -21,6 +25,7 @@ from .syntax import ConfigFile
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
+CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')}"
 # Below this many files a process pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 24
 
@@ -64,17 +69,45 @@ def parse_file(text: str, display: str) -> ConfigFile:
 Parsed = tuple[ConfigFile | None, Problem | None, str | None]
 
 
-def parse_path(path: Path, display: str, limit: int) -> Parsed:
+def parse_path(path: Path, display: str, limit: int, cache_dir: str | None = None) -> Parsed:
     """Read and parse one file: (config, problem, text). A top-level function so that a
     process pool can run it."""
     text, problem = read_text(path, display, limit)
     if text is None:
         return None, problem, None
+    cached = _cache_file(cache_dir, display, text) if cache_dir else None
+    if cached is not None and cached.is_file():
+        try:
+            return pickle.loads(cached.read_bytes()), None, text
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            pass  # a damaged or foreign entry is parsed again and overwritten
     try:
-        return parse_file(text, display), None, text
+        config = parse_file(text, display)
     except HclSyntaxError as exc:
         kind = "JSON" if display.endswith(".json") else "HCL"
         return None, Problem(Span(display, exc.line, exc.column), f"{kind} syntax error: {exc}"), text
+    if cached is not None:
+        _store(cached, pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL))
+    return config, None, text
+
+
+def _cache_file(cache_dir: str, display: str, text: str) -> Path:
+    """Keyed by content, name and both parsers' versions: any change is a new entry.
+
+    The cache holds pickles: point --cache-dir only at a directory no one else writes to.
+    """
+    key = hashlib.blake2b(f"{CACHE_VERSION}\0{display}\0{text}".encode(), digest_size=16).hexdigest()
+    return Path(cache_dir) / key[:2] / f"{key}.pickle"
+
+
+def _store(target: Path, data: bytes) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
 
 
 def _warm_up() -> None:
@@ -85,8 +118,8 @@ def _warm_up() -> None:
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
-    def __init__(self, display: Callable[[Path], str], limit: int) -> None:
-        self._display, self._limit = display, limit
+    def __init__(self, display: Callable[[Path], str], limit: int, cache_dir: str | None = None) -> None:
+        self._display, self._limit, self._cache_dir = display, limit, cache_dir
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
         self._parsed: dict[Path, Parsed] = {}
@@ -98,11 +131,12 @@ class ModuleLoader:
         todo = [p for p in paths if p not in self._parsed]
         displays = [self._display(p) for p in todo]
         limits = [self._limit] * len(todo)
+        caches = [self._cache_dir] * len(todo)
         if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
             with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up) as pool:
-                results = list(pool.map(parse_path, todo, displays, limits, chunksize=16))
+                results = list(pool.map(parse_path, todo, displays, limits, caches, chunksize=16))
         else:
-            results = [parse_path(*args) for args in zip(todo, displays, limits, strict=True)]
+            results = [parse_path(*args) for args in zip(todo, displays, limits, caches, strict=True)]
         self._parsed.update(zip(todo, results, strict=True))
 
     def load(self, directory: Path) -> ModuleFiles | None:
@@ -119,7 +153,8 @@ class ModuleLoader:
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:
-        config, problem, text = self._parsed.pop(path, None) or parse_path(path, self._display(path), self._limit)
+        config, problem, text = self._parsed.pop(path, None) or parse_path(
+            path, self._display(path), self._limit, self._cache_dir)
         if problem is not None:
             self.problems.append(problem)
         if config is not None and text is not None:
