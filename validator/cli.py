@@ -14,6 +14,7 @@ import typer
 
 from . import __version__
 from .catalog_commands import catalog_app
+from .days import parse_day
 
 if TYPE_CHECKING:  # the modules behind these load only when a command needs them
     from .catalog import Catalog
@@ -41,9 +42,9 @@ def fail(message: str) -> typer.Exit:
 
 def parse_as_of(text: str | None) -> date:
     if text is None:
-        return datetime.now(timezone.utc).date()
+        return _today()
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)
     except ValueError:
         raise fail(f"--as-of {text!r} is not a YYYY-MM-DD date") from None
 
@@ -351,3 +352,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a crash must not look like "findings" (exit 1) to CI
+        typer.echo(f"iac-check: internal error: {type(exc).__name__}: {exc} (please report it)", err=True)
+        sys.exit(2)

@@ -18,6 +18,9 @@ from typing import Any
 
 import yaml
 
+from .days import parse_day
+from .policydata import PolicyDataError, read_yaml
+
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
 CONFIG_NAME = ".iac-check.yaml"
@@ -145,21 +148,17 @@ def read_config(path: Path, cwd: Path) -> ConfigFile:
 
 def _yaml_mapping(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDates)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        return read_yaml(path, _TextDates)
+    except PolicyDataError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _pyproject_table(path: Path) -> Any:
     """The `[tool.iac-check]` table, or None when the file has none."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if "iac-check" not in text:
         return None
     try:
@@ -173,7 +172,8 @@ def _pyproject_table(path: Path) -> Any:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return document.get("tool", {}).get("iac-check")
+    tool = document.get("tool")
+    return tool.get("iac-check") if isinstance(tool, dict) else None
 
 
 def _check_meaning(values: Mapping[str, Any], source: str) -> None:
@@ -310,6 +310,6 @@ def _strings(values: Mapping[str, Any]) -> dict[str, str]:
 
 def _date(text: str, where: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)
     except ValueError:
         raise ConfigError(f"{where} {text!r} is not a YYYY-MM-DD date") from None

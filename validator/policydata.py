@@ -54,14 +54,19 @@ def validate(data: Any, schema_name: str, source: str) -> Any:
     return data
 
 
-def load_yaml(path: Path, schema_name: str) -> Any:
-    """Read a YAML (or JSON) data file and validate it."""
+def read_yaml(path: Path, loader: Any = None) -> Any:
+    """A YAML (or JSON) file's data; any failure is one PolicyDataError naming file and line."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as exc:
-        raise PolicyDataError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyDataError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise PolicyDataError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    return validate(data, schema_name, str(path))
+        raise PolicyDataError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+
+
+def load_yaml(path: Path, schema_name: str, loader: Any = None) -> Any:
+    """Read a YAML (or JSON) data file and validate it."""
+    return validate(read_yaml(path, loader), schema_name, str(path))

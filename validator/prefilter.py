@@ -32,7 +32,10 @@ def mentions_model(data: bytes) -> bool:
 
 
 def _read(path: Path) -> bytes:
+    # Only regular files: a FIFO named in file() would block the scan for ever.
     try:
+        if not path.is_file():
+            return b""
         with path.open("rb") as handle:
             return handle.read(MAX_READ)
     except OSError:
@@ -64,7 +67,9 @@ class ModuleGraph:
         texts = [_read(p) for p in files if p.name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))]
         children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
                     for t in texts for m in _MODULE_SOURCE.findall(t)]
-        read = [_read(directory / m.decode(errors="replace")) for t in texts for m in _READ_FILE.findall(t)]
+        inside = directory.resolve()
+        read = [_read(target) for t in texts for m in _READ_FILE.findall(t)
+                if (target := (directory / m.decode(errors="replace")).resolve()).is_relative_to(inside)]
         return children, any(mentions_model(t) for t in (*texts, *read))
 
     def closure(self, root: Path) -> set[Path]:

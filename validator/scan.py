@@ -19,11 +19,12 @@ from .discover import SourceFile, discover, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
-from .terraform.load import ModuleLoader, module_files, parse_file
-from .terraform.parse import HclSyntaxError
+from .terraform.load import ModuleLoader, module_files
+from .terraform.parse import HclSyntaxError, parse_hcl
 from .terraform.plan import looks_like_plan, parse_plan, point_at_source
 from .terraform.resolve import Loader, TerraformOptions, resolve_root
 from .terraform.syntax import ConfigFile
+from .terraform.tfjson import parse_tfvars_json
 
 
 class UsageError(Exception):
@@ -203,11 +204,11 @@ def _jobs(settings: Settings) -> int:
 
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:
     for name in settings.var_files:
-        path = Path(name)
+        text, problem = read_text(Path(name), name, settings.max_file_bytes)
+        if text is None:
+            raise UsageError(f"--var-file {name}: {problem.message if problem else 'cannot read'}")
         try:
-            text = path.read_text(encoding="utf-8-sig")
-            yield parse_file(text, name if name.endswith((".tfvars", ".json")) else name + ".tfvars")
-        except OSError as exc:
-            raise UsageError(f"--var-file {name}: cannot read: {exc.strerror or exc}") from None
+            # Like Terraform: a .json variable file is JSON whatever the rest of its name.
+            yield parse_tfvars_json(text, name) if name.endswith(".json") else parse_hcl(text, name)
         except HclSyntaxError as exc:
             raise UsageError(f"--var-file {name}:{exc.line}: {exc}") from None

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
+from .days import parse_day
 from .model import Finding, Span, Suppression
 from .rules import BY_ID, bdr009_suppression_expired
 
@@ -118,7 +119,7 @@ def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reas
     parsed = None
     if until is not None:
         try:
-            parsed = date.fromisoformat(until)
+            parsed = parse_day(until)
         except ValueError:
             found.append(f"until={until!r} is not a YYYY-MM-DD date")
     return Suppression(tuple(rules), span, parsed, until, reason, "line", None, "; ".join(found) or None,

@@ -54,6 +54,10 @@ class Evaluator:
         self._lookup = lookup
         self._functions = {**FUNCTIONS, **(functions or {})}
 
+    def with_lookup(self, lookup: Lookup) -> Evaluator:
+        """The same functions over other names (instances of `for_each`, template variables)."""
+        return Evaluator(lookup, self._functions)
+
     def eval(self, node: Expr) -> list[Val]:
         method = getattr(self, "_" + type(node).__name__.lower())
         return method(node)[:MAX_CANDIDATES]
@@ -104,7 +108,7 @@ class Evaluator:
                 continue
             try:
                 value = func(*(v.value for v in combo))
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            except Exception as exc:  # any failure of a function on odd input means "unknown"
                 out.append(unknown(f"{node.name}() cannot be evaluated: {exc}"))
                 continue
             out.append(Val(value, origin=_first_origin(combo), line=None))

@@ -123,6 +123,7 @@ class ModuleLoader:
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
         self._parsed: dict[Path, Parsed] = {}
+        self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
 
@@ -162,9 +163,17 @@ class ModuleLoader:
         return config
 
     def read(self, path: Path) -> str | None:
-        """A file a configuration reads with file() or templatefile()."""
-        text, _ = read_text(path, self._display(path), self._limit)
-        return text
+        """A file a configuration reads with file() or templatefile(), inside a module it loaded.
+
+        A path outside every module directory (`/etc/...`, `../../..`) is not read: the scan
+        must not disclose files of the machine it runs on.
+        """
+        real = path.resolve()
+        if not real.is_file() or not any(real.is_relative_to(d.resolve()) for d in self._modules):
+            return None
+        if real not in self._files:
+            self._files[real] = read_text(real, self._display(path), self._limit)[0]
+        return self._files[real]
 
     def installed(self, root: Path, key: str) -> Path | None:
         """A module `terraform init` downloaded, from `.terraform/modules/modules.json`."""

@@ -43,6 +43,11 @@ def _items(node: Node | None) -> list[Node]:
     return node.value if node is not None and isinstance(node.value, list) else []
 
 
+def _mapping(node: Node | None) -> dict[str, Node]:
+    """A JSON object's members; nothing when the plan has something else there."""
+    return node.value if node is not None and isinstance(node.value, dict) else {}
+
+
 def _text(node: Node | None) -> str | None:
     return node.value if node is not None and isinstance(node.value, str) else None
 
@@ -90,10 +95,9 @@ def _regions(root: Node) -> dict[str, str]:
     config = root.get("configuration")
     if config is None:
         return {}
-    variables = {k: _text(v.get("value")) for k, v in (root.get("variables").value or {}).items()} \
-        if root.get("variables") is not None and root.get("variables").is_map else {}  # type: ignore[union-attr]
+    variables = {k: _text(v.get("value")) for k, v in _mapping(root.get("variables")).items()}
     providers: dict[str, str] = {}
-    for key, provider in (config.get("provider_config").value or {}).items() if config.get("provider_config") else ():
+    for key, provider in _mapping(config.get("provider_config")).items():
         region = _expression(provider.get("expressions"), "region", variables)
         if region:
             providers[key] = region
@@ -121,8 +125,7 @@ def _module_regions(module: Node | None, prefix: str, providers: dict[str, str],
         address = _text(resource.get("address")) or ""
         if key in providers:
             out[prefix + address] = providers[key]
-    calls = module.get("module_calls")
-    for name, call in (calls.value or {}).items() if calls is not None and calls.is_map else ():
+    for name, call in _mapping(module.get("module_calls")).items():
         _module_regions(call.get("module"), f"{prefix}module.{name}.", providers, out)
 
 

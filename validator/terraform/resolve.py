@@ -131,7 +131,9 @@ class Module:
         return self.evaluator.eval(node)
 
     def _file(self, path: str) -> str:
-        text = self.loader.read(self.source.directory / path)
+        # Terraform reads relative paths from its working directory: the root module's.
+        target = Path(path) if Path(path).is_absolute() else self.root / path
+        text = self.loader.read(target)
         if text is None:
             raise ValueError(f"cannot read {path}")
         return text
@@ -144,7 +146,7 @@ class Module:
             name = str(ref.parts[0])
             return [_select(Val(variables[name]), ref.parts[1:])] if name in variables else [unknown(ref.text)]
 
-        return as_text(Evaluator(lookup).eval(template)[0].value)
+        return as_text(self.evaluator.with_lookup(lookup).eval(template)[0].value)
 
     def scoped(self, block: Block) -> Evaluator:
         """An evaluator where `each.*` and `count.index` range over the block's instances."""
@@ -158,7 +160,7 @@ class Module:
                 return [_select(v, ref.parts[2:]) for v in bindings[key]]
             return self._lookup(ref)
 
-        return Evaluator(lookup)
+        return self.evaluator.with_lookup(lookup)
 
     def _instances(self, block: Block) -> dict[str, list[Val]]:
         for_each, count = block.attribute("for_each"), block.attribute("count")
@@ -200,7 +202,8 @@ class Module:
         if len(parts) >= 3 and "_" in str(head):
             return self._memo(ref.text, lambda: self._resource_attr("resource", str(head), str(parts[1]), parts[2:]))
         if head == "path" and len(parts) == 2 and parts[1] in ("module", "root", "cwd"):
-            return [Val(str(self.source.directory if parts[1] == "module" else self.root))]
+            # Absolute, so `file("${path.module}/x")` does not depend on how the scan path was spelled.
+            return [Val(str((self.source.directory if parts[1] == "module" else self.root).resolve()))]
         if head in ("each", "count", "self", "path", "terraform"):
             return [unknown(f"`{ref.text}` depends on the instance and is not evaluated statically")]
         return [unknown(f"`{ref.text}` is not evaluated statically")]

@@ -1,0 +1,101 @@
+"""Bugs found by review, each with the input that showed it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import by_rule, cli, scan_json
+
+AGENT = 'resource "aws_bedrockagent_agent" "a" {{\n  foundation_model = {value}\n}}\n'
+
+
+@pytest.mark.parametrize("expr", ['format("%s %s", "x")', 'coalesce("", "")', "element([], 0)"])
+def test_functions_on_odd_arguments_are_unknown_not_a_crash(tmp_path: Path, expr: str):
+    (tmp_path / "main.tf").write_text(AGENT.format(value=expr))
+    code, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert code == 0 and [f["rule_id"] for f in report["findings"]] == ["BDR005"]
+
+
+def test_plan_with_odd_configuration_shapes(tmp_path: Path):
+    (tmp_path / "plan.json").write_text(
+        '{"format_version": "1.2", "configuration": {"provider_config": [], "root_module": {"module_calls": []}},'
+        ' "variables": [], "resource_changes": [{"address": "aws_bedrockagent_agent.a",'
+        ' "type": "aws_bedrockagent_agent",'
+        ' "change": {"actions": ["create"], "after": {"foundation_model": "anthropic.claude-v1"}}}]}')
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR001"]
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    (".iac-check.yaml", "fail-on: error\n".encode("utf-16")),
+    ("pyproject.toml", b'tool = 1\n[x]\ny = "iac-check"\n'),
+])
+def test_odd_config_files_are_exit_2_or_ignored_never_a_crash(tmp_path: Path, name: str, content: bytes):
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "main.tf").write_text(AGENT.format(value='"anthropic.claude-v1"'))
+    code, _, err = cli("scan", str(tmp_path), "--as-of", "2024-03-01")
+    assert code in (1, 2) and "Traceback" not in err
+    if code == 2:
+        assert name in err and len(err.strip().splitlines()) == 1
+
+
+def test_var_file_json_by_extension_and_unreadable_encoding(tmp_path: Path):
+    (tmp_path / "main.tf").write_text('variable "m" {}\n' + AGENT.format(value="var.m"))
+    (tmp_path / "prod.json").write_text('{"m": "anthropic.claude-v1"}')
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--var-file", str(tmp_path / "prod.json"))
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR001"]
+    (tmp_path / "utf16.tfvars").write_bytes('m = "anthropic.claude-v1"\n'.encode("utf-16"))
+    code, _, err = cli("scan", str(tmp_path), "--as-of", "2024-03-01", "--var-file", str(tmp_path / "utf16.tfvars"))
+    assert code in (1, 2) and "Traceback" not in err  # read (UTF-16 with BOM) or refused in one line
+
+
+POLICY_JSON = '{"Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v1"}'
+POLICY = 'resource "aws_iam_policy" "p" {{\n  {meta}policy = file("${{path.module}}/policy.json")\n}}\n'
+
+
+def test_file_in_path_module_is_found_whatever_the_scan_path_spelling(tmp_path: Path, monkeypatch):
+    module = tmp_path / "sc"
+    module.mkdir()
+    (module / "main.tf").write_text(POLICY.format(meta=""))
+    (module / "policy.json").write_text(POLICY_JSON)
+    monkeypatch.chdir(tmp_path)
+    for spelling in ("sc", "./sc", str(module)):
+        _, report = scan_json(spelling, "--as-of", "2024-03-01")
+        assert [f["rule_id"] for f in report["findings"]] == ["BDR001"], spelling
+
+
+def test_file_works_inside_for_each_resources(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(POLICY.format(meta='for_each = toset(["a", "b"])\n  '))
+    (tmp_path / "policy.json").write_text(POLICY_JSON)
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR001"]
+
+
+def test_file_outside_the_modules_is_not_read(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("anthropic.claude-v1")
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(
+        f'resource "aws_bedrockagent_agent" "a" {{\n  foundation_model = file("{secret}")\n}}\n')
+    _, report = scan_json(str(tmp_path / "mod"), "--as-of", "2024-03-01")
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR005"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_read_with_file_does_not_block(tmp_path: Path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_bedrockagent_agent" "a" {\n  foundation_model = file("${path.module}/pipe.txt")\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR005"]
+
+
+@pytest.mark.parametrize("day", ["20240301", "2024-W09-5"])
+def test_only_yyyy_mm_dd_dates_are_accepted(tmp_path: Path, day: str):
+    assert cli("scan", str(tmp_path), "--as-of", day)[0] == 2
+    (tmp_path / "main.tf").write_text(
+        AGENT.format(value=f'"anthropic.claude-v1" # iac-check:ignore BDR002 until={day.replace("-", "")}'))
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-01-15")
+    assert by_rule(report, "BDR009") and not report["summary"]["suppressed"]
