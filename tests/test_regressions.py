@@ -99,3 +99,27 @@ def test_only_yyyy_mm_dd_dates_are_accepted(tmp_path: Path, day: str):
         AGENT.format(value=f'"anthropic.claude-v1" # iac-check:ignore BDR002 until={day.replace("-", "")}'))
     _, report = scan_json(str(tmp_path), "--as-of", "2024-01-15")
     assert by_rule(report, "BDR009") and not report["summary"]["suppressed"]
+
+
+def test_text_output_omits_an_unknown_column(tf_fixture):
+    _, out, _ = cli("scan", tf_fixture("tfvars"), "--as-of", "2025-08-01", "--no-color")
+    env_line = next(line for line in out.splitlines() if "variables.MODEL_ID" in line)
+    assert env_line.startswith("main.tf:45 ")
+
+
+def test_extended_access_without_an_eol_date_says_so(tmp_path: Path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "schema_version: 1\nupdated: 2026-11-28\nmodels:\n"
+        "  - id: anthropic.claude-x-v1\n    name: X\n    provider: Anthropic\n"
+        "    lifecycle:\n      - regions: all\n        legacy: 2024-01-01\n        extended_access: 2024-02-01\n"
+        "        confidence: confirmed\n        sources: [{url: 'https://example.com/notice'}]\n")
+    (tmp_path / "main.tf").write_text(AGENT.format(value='"anthropic.claude-x-v1"'))
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--catalog", str(extra))
+    [finding] = by_rule(report, "BDR007")
+    assert "None" not in finding["message"] and "no EOL date is published yet" in finding["message"]
+
+
+def test_models_rejects_an_unknown_state():
+    code, _, err = cli("models", "--state", "bogus")
+    assert code == 2 and "--state" in err

@@ -335,6 +335,8 @@ def models(
     day = parse_as_of(as_of)
     if fmt not in ("text", "json"):
         raise fail("--format for models is text or json")
+    if state is not None and state not in listing.STATES:
+        raise fail(f"--state {state!r}: choose one of {', '.join(listing.STATES)}")
     if changes_since is not None:
         since = parse_as_of(changes_since)
         typer.echo(catalog_commands.changes_since(loaded, since, fmt))

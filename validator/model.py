@@ -181,6 +181,12 @@ class Finding:
     fingerprint: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
+    def fails(self, fail_on: str) -> bool:
+        """Whether this finding alone fails the gate (`--fail-on`)."""
+        if self.suppressed or fail_on == "never":
+            return False
+        return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
+
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.file, self.span.line, self.span.column or 0, self.rule_id, self.model_id or "")
@@ -213,7 +219,4 @@ class Report:
 
     def failed(self, fail_on: str) -> bool:
         """True when an unsuppressed finding is at or above the `--fail-on` level."""
-        if fail_on == "never":
-            return False
-        floor = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[f.severity] >= floor for f in self.findings if not f.suppressed)
+        return any(f.fails(fail_on) for f in self.findings)

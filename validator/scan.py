@@ -173,8 +173,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
 def _may_reference(text: str, settings: Settings) -> bool:
     """A template or plan without model text, local definition files or model parameters
     cannot produce a reference: skip parsing it (see prefilter)."""
-    given = " ".join(settings.parameters.values())
-    return prefilter.mentions_model((text + given).encode()) or "DefinitionUri" in text
+    given = " ".join(settings.parameters.values()).encode()
+    return prefilter.mentions_model(text.encode()) or prefilter.mentions_model(given) or "DefinitionUri" in text
 
 
 def _looks_like_iac(src: SourceFile) -> bool:
@@ -193,8 +193,9 @@ def _base(settings: Settings) -> Path:
 def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Settings) -> dict[str, str]:
     """Report file names -> paths from the current directory, for CI systems (see Report)."""
     out = {s.display: Path(os.path.normpath(s.path)).as_posix() for s in sources}
+    base = _base(settings)
     for file in files:
-        out.setdefault(file, Path(os.path.normpath(_base(settings) / file)).as_posix())
+        out.setdefault(file, Path(os.path.normpath(base / file)).as_posix())
     return out
 
 

@@ -70,7 +70,10 @@ def _marker(line: str, style: str) -> re.Match[str] | None:
 
 
 def _next_code_line(lines: list[str], number: int, style: str) -> int:
-    """The line a comment standing alone applies to: the next one that is not a comment."""
+    """The line a comment standing alone applies to: the next one that is not a comment.
+
+    A blank line ends the comment's reach (it fails closed): a suppression must sit against
+    what it suppresses."""
     following = number + 1
     while following <= len(lines) and _COMMENT_LINE[style].match(lines[following - 1]):
         following += 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from ..model import SEVERITY_RANK, Finding, Report
+from ..model import Report
 
 if TYPE_CHECKING:
     from ..timeline import Timeline
@@ -32,13 +32,6 @@ class RenderOptions:
 
     def path(self, file: str) -> str:
         return self.locations.get(file, file)
-
-
-def fails(finding: Finding, fail_on: str) -> bool:
-    """Whether this finding alone fails the gate (`--fail-on`), as `Report.failed` counts it."""
-    if finding.suppressed or fail_on == "never":
-        return False
-    return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
 
 
 def render(report: Report, fmt: str, options: RenderOptions) -> str:

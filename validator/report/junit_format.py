@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ..model import Finding, Reference, Report
 from ..rules import BY_ID
-from . import RenderOptions, fails
+from . import RenderOptions
 from .safe import clean
 
 Key = tuple[str, str | None, str | None, str | None, str | None]
@@ -69,7 +69,7 @@ def _suite(file: str, number: int, cases: list[tuple[Reference | None, list[Find
                        ("fail_on", options.fail_on), ("tool_version", report.tool_version)):
         ET.SubElement(properties, "property", {"name": key, "value": value})
     suite.extend(elements)
-    notes = [_line(f, options) for _, findings in cases for f in findings if not fails(f, options.fail_on)]
+    notes = [_line(f, options) for _, findings in cases for f in findings if not f.fails(options.fail_on)]
     ET.SubElement(suite, "system-out").text = "\n".join(notes)
     ET.SubElement(suite, "system-err").text = ""
     return suite
@@ -77,7 +77,7 @@ def _suite(file: str, number: int, cases: list[tuple[Reference | None, list[Find
 
 def _case(ref: Reference | None, findings: list[Finding], classname: str, options: RenderOptions) -> ET.Element:
     case = ET.Element("testcase", {"name": _name(ref, findings), "classname": classname, "time": "0"})
-    failing = [f for f in findings if fails(f, options.fail_on)]
+    failing = [f for f in findings if f.fails(options.fail_on)]
     if failing:
         failure = ET.SubElement(case, "failure", {
             "message": clean(failing[0].message), "type": ",".join(dict.fromkeys(f.rule_id for f in failing)),

@@ -13,7 +13,7 @@ from datetime import date
 
 from ..model import Finding, Report
 from ..timeline import PHASE_NAMES, ModelTimeline, Timeline
-from . import LIFECYCLE_PAGE, RenderOptions, fails
+from . import LIFECYCLE_PAGE, RenderOptions
 from .safe import clean
 
 MAX_FINDINGS = 200
@@ -46,7 +46,7 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def _verdict(report: Report, options: RenderOptions) -> str:
-    failing = sum(1 for f in report.findings if fails(f, options.fail_on))
+    failing = sum(1 for f in report.findings if f.fails(options.fail_on))
     if failing:
         return f"## iac-check: failed — {failing} finding(s) at or above `{options.fail_on}`"
     return f"## iac-check: passed — no finding at or above `{options.fail_on}`"

@@ -14,7 +14,7 @@ def _paint(text: str, code: str, on: bool) -> str:
 
 
 def line(f: Finding, color: bool) -> str:
-    where = f"{clean(f.span.file)}:{f.span.line}:{f.span.column or 1}"
+    where = f"{clean(f.span.file)}:{f.span.line}" + (f":{f.span.column}" if f.span.column else "")
     level = "suppressed" if f.suppressed else f.severity
     subject = ".".join(clean(p) for p in (f.resource, f.attribute) if p)
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""

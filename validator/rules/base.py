@@ -37,6 +37,13 @@ class Context:
     def days_left(self, phase: Phase) -> int | None:
         return None if phase.eol_date is None else (phase.eol_date - self.as_of).days
 
+    def eol_phrase(self, phase: Phase) -> str:
+        """"end of life DATE (N days left)", or that no date is published yet."""
+        days = self.days_left(phase)
+        if days is None:
+            return "no EOL date is published yet"
+        return f"end of life {phase.eol_date} ({days} days left)"
+
     def escalated(self, phase: Phase, severity: Severity) -> Severity:
         """`--fail-within`: a version at most that many days from its EOL is an error."""
         days = self.days_left(phase)

@@ -22,7 +22,6 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
     phase = ctx.phase(ref)
     if phase is None or phase.state != "legacy":
         return
-    days = ctx.days_left(phase)
-    eol = f"end of life {phase.eol_date} ({days} days left)" if days is not None else "no EOL date is published yet"
     yield finding(ctx, ID, ctx.escalated(phase, SEVERITY), ref,
-                  f"{ref.model_id} is Legacy since {phase.legacy_date}{where(phase, ref.region)}; {eol}.")
+                  f"{ref.model_id} is Legacy since {phase.legacy_date}{where(phase, ref.region)}; "
+                  f"{ctx.eol_phrase(phase)}.")

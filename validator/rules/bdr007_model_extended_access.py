@@ -24,5 +24,4 @@ def check(ref: Reference, ctx: Context) -> Iterator[Finding]:
         return
     yield finding(ctx, ID, ctx.escalated(phase, SEVERITY), ref,
                   f"{ref.model_id} is in public extended access since {phase.extended_access_date}"
-                  f"{where(phase, ref.region)}: prices may rise; end of life {phase.eol_date} "
-                  f"({ctx.days_left(phase)} days left).")
+                  f"{where(phase, ref.region)}: prices may rise; {ctx.eol_phrase(phase)}.")
