@@ -123,3 +123,14 @@ def test_extended_access_without_an_eol_date_says_so(tmp_path: Path):
 def test_models_rejects_an_unknown_state():
     code, _, err = cli("models", "--state", "bogus")
     assert code == 2 and "--state" in err
+
+
+def test_two_scanned_directories_never_share_a_file_name(tmp_path: Path, monkeypatch):
+    for name, comment in (("a", ""), ("b", " # iac-check:ignore BDR001")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(AGENT.format(value=f'"anthropic.claude-v1"{comment}'))
+    monkeypatch.chdir(tmp_path)
+    code, report = scan_json("a", "b", "--as-of", "2024-03-01")
+    states = sorted((f["file"], f["suppressed"]) for f in by_rule(report, "BDR001"))
+    assert states == [("a/main.tf", False), ("b/main.tf", True)]
+    assert code == 1

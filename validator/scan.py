@@ -57,7 +57,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
     env = dict(os.environ if env is None else env)
     try:
-        sources = list(discover(settings.paths, settings.exclude))
+        sources = _distinct(list(discover(settings.paths, settings.exclude)), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
     region = default_region(settings, env)
@@ -185,9 +185,26 @@ def _looks_like_iac(src: SourceFile) -> bool:
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
+def _directories(settings: Settings) -> list[Path]:
+    return [Path(p) for p in settings.paths if Path(p).is_dir()]
+
+
+def _distinct(sources: list[SourceFile], settings: Settings) -> list[SourceFile]:
+    """With several directories scanned, name files from the current directory instead.
+
+    SPEC 8 names a file relative to the directory it was found under; two directories can
+    each hold a `main.tf`, and one name for two files would mix up their findings and
+    suppressions.
+    """
+    if len(_directories(settings)) < 2:
+        return sources
+    return [replace(s, display=Path(os.path.normpath(s.path)).as_posix()) for s in sources]
+
+
 def _base(settings: Settings) -> Path:
     """The directory that names files found outside the scanned paths (`../modules/x`)."""
-    return next((Path(p) for p in settings.paths if Path(p).is_dir()), Path("."))
+    directories = _directories(settings)
+    return directories[0] if len(directories) == 1 else Path(".")
 
 
 def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Settings) -> dict[str, str]:
