@@ -78,6 +78,22 @@ def startup_seconds(runs: int = 7) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def template_parse_seconds(resources: int = 2000) -> tuple[float, float]:
+    """Parse time of one CloudFormation template with `resources` resources (YAML, C loader)."""
+    from validator.cloudformation import TemplateOptions, parse_template
+
+    body = "".join(
+        f"  Fn{i}:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        f"      FunctionName: !Sub '${{AWS::StackName}}-fn{i}'\n      Role: !GetAtt Role.Arn\n"
+        f"      Environment:\n        Variables:\n          MODEL_ID: !Ref ModelId\n          TABLE: !Ref Table{i}\n"
+        for i in range(resources))
+    text = ("AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  ModelId:\n    Type: String\n"
+            "    Default: anthropic.claude-3-haiku-20240307-v1:0\nResources:\n" + body)
+    start = time.perf_counter()
+    parse_template(text, "big.yaml", TemplateOptions())
+    return time.perf_counter() - start, len(text) / 1e6
+
+
 def table(runs: list[Run]) -> str:
     base = runs[0]
     lines = ["| tool | files | MB | wall s | files/s | peak MB | time vs iac-check |",
@@ -112,6 +128,8 @@ def main() -> None:
             runs.append(measure("cfn-lint (templates only)", cfn_lint, templates, template_mb))
         print(f"Tree: {files} files, {megabytes:.1f} MB; {os.cpu_count()} cores; Python {sys.version.split()[0]}")
         print(f"iac-check --version: {startup_seconds() * 1000:.0f} ms (median of 7)")
+        seconds, size = template_parse_seconds()
+        print(f"One CloudFormation template with 2,000 resources ({size:.1f} MB YAML): parsed in {seconds:.2f} s")
         print(table(runs))
 
         growth = []
