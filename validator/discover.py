@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from .model import Problem, Span
 
@@ -41,39 +44,95 @@ def classify(name: str) -> Kind | None:
     return None
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str] = ()) -> Iterator[SourceFile]:
-    """Every candidate file under `paths`, in a stable order; missing paths raise FileNotFoundError."""
+SkipHandler = Callable[[str, str], None]
+"""Told `(display, reason)` for each file with an IaC name, or symlinked directory, not scanned."""
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = (),
+             on_skip: SkipHandler | None = None) -> Iterator[SourceFile]:
+    """Every candidate file under `paths`, in a stable order; missing paths raise FileNotFoundError.
+
+    Symlinked directories are not entered (no loops, no escape from the tree); a symlinked
+    file is scanned only when it points inside the directory being walked.
+    """
+    skip = on_skip or (lambda _display, _reason: None)
     seen: set[Path] = set()
     for arg in paths:
         root = Path(arg)
         if not root.exists():
             raise FileNotFoundError(arg)
-        if root.is_file():
+        if not root.is_dir():
             kind = classify(root.name)
-            if kind and not _excluded(arg, exclude):
+            reason = _unscannable(root) if kind else None
+            if kind and reason:
+                skip(arg, reason)
+            elif kind and not _excluded(arg, exclude):
                 yield SourceFile(root, arg, kind)
             continue
-        for found in _walk(root, exclude):
-            real = found.path.resolve()
-            if real not in seen:
+        found = list(_walk(root, exclude, skip))
+        # A file reached as itself and through symlinks is reported under its own name:
+        # that is the one a reviewer opens (an annotation on a symlink shows nothing).
+        named = {}
+        for entry in sorted(found, key=lambda f: f.path.is_symlink()):
+            named.setdefault(entry.path.resolve(), entry)
+        for entry in found:
+            real = entry.path.resolve()
+            if named[real] is not entry:
+                skip(entry.display, f"the same file as {named[real].display}")
+            elif real not in seen:  # else given twice on the command line
                 seen.add(real)
-                yield found
+                yield entry
 
 
-def _walk(root: Path, exclude: Sequence[str]) -> Iterator[SourceFile]:
+def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[SourceFile]:
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         base = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIP_DIRS and not (base / d).is_symlink()
-            and not _excluded(_display(root, base / d), exclude)
-        )
+        kept = []
+        for d in sorted(dirnames):
+            display = _display(root, base / d)
+            if d in SKIP_DIRS or _excluded(display, exclude):
+                continue
+            if (base / d).is_symlink():
+                skip(display, "symlinked directory: not followed")
+            else:
+                kept.append(d)
+        dirnames[:] = kept
         for name in sorted(filenames):
             kind = classify(name)
             path = base / name
             display = _display(root, path)
-            if kind and not _excluded(display, exclude) and path.is_file():
+            if not kind or _excluded(display, exclude):
+                continue
+            reason = _unscannable(path) or _escapes(path, real_root)
+            if reason:
+                skip(display, reason)
+            else:
                 yield SourceFile(path, display, kind)
+
+
+def _unscannable(path: Path) -> str | None:
+    """Why a path cannot be read as a file, or None when it can."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        return "broken symlink" if path.is_symlink() else exc.strerror or str(exc)
+    if stat.S_ISDIR(info.st_mode):
+        return "a directory"
+    if not stat.S_ISREG(info.st_mode):
+        # Reading a FIFO waits for a writer forever; a device can stream without end.
+        return "not a regular file (FIFO, socket or device)"
+    return None
+
+
+def _escapes(path: Path, real_root: Path) -> str | None:
+    # A symlink out of the tree would let a pull request make the scan read, and quote in
+    # its error messages, any file on the CI runner.
+    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+        return "symlink to a file outside the scanned directory: not followed"
+    return None
 
 
 def _display(root: Path, path: Path) -> str:
@@ -88,16 +147,58 @@ def _excluded(display: str, patterns: Sequence[str]) -> bool:
 def read_text(path: Path, display: str, limit: int) -> tuple[str | None, Problem | None]:
     """A file's text, or the reason it cannot be read as text (a BDR000 problem)."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            mb = 1024 * 1024
-            message = f"file is {size / mb:.0f} MB, over the {limit / mb:.0f} MB limit"
-            return None, Problem(Span(display, 1), message)
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Problem(Span(display, 1), f"cannot read file: {exc.strerror or exc}")
+        with _open_regular(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            # One byte past the limit: a file that grows after fstat is refused all the same.
+            data = handle.read(limit + 1) if size <= limit else b""
+    except (OSError, _Refused) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, Problem(Span(display, 1), f"cannot read file: {reason}")
+    if max(size, len(data)) > limit:
+        return None, Problem(Span(display, 1), f"file is {_size(max(size, len(data)))}, over the {_size(limit)} limit")
+    return decode(data, display)
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """Up to `size` bytes of a regular file; b"" for what cannot be read. Never blocks."""
     try:
-        return data.decode("utf-8-sig"), None
+        with _open_regular(path) as handle:
+            return handle.read(size)
+    except (OSError, _Refused):
+        return b""
+
+
+class _Refused(Exception):
+    """A path that is there but is not read as a file."""
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    reason = _unscannable(path)
+    if reason:
+        raise _Refused(reason)
+    # O_NONBLOCK: should the path turn into a FIFO after the check, opening it does not hang.
+    handle = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise _Refused("not a regular file (FIFO, socket or device)")
+    return handle
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
+# Byte-order marks of the encodings Windows editors and PowerShell's `>` write.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:
+    """Text from bytes: UTF-8, or UTF-16/32 when a byte-order mark says so (models in them count)."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(Span(display, line), f"not UTF-8 text (byte {exc.start})")
+        label = "UTF-8" if encoding == "utf-8" else encoding.upper().replace("-SIG", "")
+        return None, Problem(Span(display, line), f"not {label} text (byte {exc.start})")
