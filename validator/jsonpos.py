@@ -119,7 +119,8 @@ class _JsonDecoder:
         try:
             return json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as exc:
-            raise self.fail(exc.msg.lower(), exc.pos) from None
+            # "Unterminated string starting at": the position is the error's line and column.
+            raise self.fail(exc.msg.lower().removesuffix(" starting at"), exc.pos) from None
 
     def obj(self, index: int, depth: int, key: tuple[int, int]) -> tuple[Node, int]:
         line, column = self.position(index)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import hcl2
 from hcl2.rules import base, containers, expressions, functions, indexing, literal_rules, strings
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedInput, VisitError
 
 from .syntax import (
     Attribute,
@@ -40,19 +43,101 @@ class HclSyntaxError(Exception):
         self.line, self.column = line, column
 
 
+# python-hcl2 needs about 200 MB and several seconds per MB of HCL (5 MB: a minute and
+# 1.3 GB), so larger files are refused with a BDR000 instead of stalling the gate.
+# Real .tf files are a few KB; 512 KiB is thousands of resources.
+MAX_HCL_CHARS = 512 * 1024
+# Blocks and expressions nested deeper than this are refused with their line. It is far
+# above real code, and low enough that walking the tree can never exhaust Python's stack,
+# so the outcome does not depend on how deep the caller's stack already is.
+MAX_DEPTH = 64
+# The parser recurses once per nesting level: it gets this many frames on top of its
+# caller's, wherever it is called from (a worker process or a deep test stack).
+_PARSER_FRAMES = 1000
+
+
 def parse_hcl(text: str, path: str) -> ConfigFile:
     """Parse one HCL file; raise HclSyntaxError with a one-line message on bad input."""
+    if len(text) > MAX_HCL_CHARS:
+        raise HclSyntaxError(
+            f"file has {len(text) // 1024} K characters: HCL files over {MAX_HCL_CHARS // 1024} K are not parsed"
+            " (the parser would need minutes and gigabytes); split the file or exclude it"
+        )
+    text = text.lstrip("\ufeff")
     try:
-        tree = hcl2.parses(text.lstrip("\ufeff"))
+        with _stack_headroom(_PARSER_FRAMES):
+            tree = hcl2.parses(text)
+            body = tree.children[0]
+            config = ConfigFile(path, _blocks(body), _attributes(body))
     except UnexpectedInput as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise HclSyntaxError(_short(first), exc.line or 1, exc.column or None) from None
-    except RecursionError:
-        raise HclSyntaxError("nesting too deep to parse") from None
+    except (RecursionError, VisitError) as exc:
+        if not isinstance(getattr(exc, "orig_exc", exc), RecursionError):
+            raise HclSyntaxError(f"cannot parse: {_short(str(exc))}") from None
+        raise HclSyntaxError("nesting too deep to parse", _deepest_line(text)) from None
+    except HclSyntaxError:
+        raise
     except Exception as exc:  # python-hcl2 raises assorted errors on malformed input
         raise HclSyntaxError(f"cannot parse: {type(exc).__name__}: {_short(str(exc))}") from None
-    body = tree.children[0]
-    return ConfigFile(path, _blocks(body), _attributes(body))
+    check_depth(config)
+    return config
+
+
+@contextmanager
+def _stack_headroom(frames: int) -> Iterator[None]:
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _deepest_line(text: str) -> int:
+    """Where bracket nesting first passes MAX_DEPTH: a hint for a file too deep to parse."""
+    depth = 0
+    for match in re.finditer(r"[\[{(]|[\]})]", text):
+        depth += 1 if match.group() in "[{(" else -1
+        if depth > MAX_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    return 1
+
+
+Node = Block | Attribute | Expr
+
+
+def check_depth(config: ConfigFile) -> None:
+    """Refuse a configuration nested deeper than MAX_DEPTH, at the line where it does."""
+    stack: list[tuple[Node, int]] = [(node, 1) for node in (*config.blocks, *config.attributes)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HclSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", node.line)
+        stack.extend((child, depth + 1) for child in _children(node))
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Block):
+        return (*node.blocks, *node.attributes)
+    if isinstance(node, Attribute):
+        return (node.expr,)
+    if isinstance(node, Template):
+        return tuple(p for p in node.parts if not isinstance(p, str))
+    if isinstance(node, ListX):
+        return node.items
+    if isinstance(node, MapX):
+        return tuple(value for _, value in node.items)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Cond):
+        return (node.test, node.then, node.other)
+    if isinstance(node, Index):
+        return (node.target, node.key)
+    return ()
 
 
 def _short(message: str) -> str:
@@ -73,11 +158,20 @@ def _blocks(body: Any) -> tuple[Block, ...]:
 
 
 def _attributes(body: Any) -> tuple[Attribute, ...]:
-    return tuple(
+    out = tuple(
         Attribute(c.identifier.serialize(), expr(c.expression), _line(c), c._meta.column)
         for c in body.children
         if isinstance(c, base.AttributeRule)
     )
+    first: dict[str, int] = {}
+    for attr in out:
+        # Terraform refuses the file ("Attribute redefined"); reading on would report a
+        # model that is never deployed, or hide the one that is.
+        if attr.name in first:
+            raise HclSyntaxError(f"duplicate attribute '{attr.name}' (first at line {first[attr.name]})",
+                                 attr.line, attr.column)
+        first[attr.name] = attr.line
+    return out
 
 
 def _block(rule: Any) -> Block:
@@ -238,10 +332,11 @@ def string_expr(text: str, line: int) -> Expr:
 
 def _parse_fragment(source: str, line: int) -> Expr:
     try:
-        attr = hcl2.parses(f"x = {source.strip()}\n").children[0].children[0]
+        with _stack_headroom(_PARSER_FRAMES):
+            attr = hcl2.parses(f"x = {source.strip()}\n").children[0].children[0]
+            return _relined(expr(attr.expression), line)
     except Exception:
         return Opaque(source.strip(), line)
-    return _relined(expr(attr.expression), line)
 
 
 def _relined(node: Expr, line: int) -> Expr:

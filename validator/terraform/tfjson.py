@@ -17,8 +17,8 @@ _LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "p
 def _root(text: str) -> dict[str, Node]:
     try:
         root = load_json(text.lstrip("\ufeff"))
-    except LoadError as exc:
-        raise HclSyntaxError(exc.message, exc.line or 1, exc.column) from None
+    except LoadError as exc:  # the loader reports it as a JSON syntax error already
+        raise HclSyntaxError(exc.message.removeprefix("JSON syntax error: "), exc.line or 1, exc.column) from None
     if not isinstance(root.value, dict):
         raise HclSyntaxError("the file must hold a JSON object")
     return root.value
