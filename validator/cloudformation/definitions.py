@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..discover import read_text
 from ..model import Leaf, Origin, Problem, Span
 from .load import LoadError, Node, load, load_json
 from .resolve import Part, Resolver, literal, to_candidates
@@ -109,17 +110,18 @@ def definition_file_leaves(
     if uri is None or base_dir is None:
         return [], []
     base = base_dir.resolve()
-    path = (base / uri).resolve()
+    try:
+        path = (base / uri).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return [], [Problem(span, f"cannot read DefinitionUri {uri}: symlink loop")]
     if not path.is_relative_to(base) or not path.is_file():
         return [], []  # outside the project, or not there (built later): nothing to read
     shown = posixpath.normpath(posixpath.join(posixpath.dirname(display_path), uri))
+    text, problem = read_text(path, shown, MAX_DEFINITION_FILE)
+    if text is None:
+        return [], [problem] if problem else []
     try:
-        if path.stat().st_size > MAX_DEFINITION_FILE:
-            return [], [Problem(Span(shown, 1), "definition file is larger than 5 MB")]
-        text = path.read_text(encoding="utf-8-sig")
         tree = load(text, prefer_json=path.suffix.lower() == ".json" or text.lstrip()[:1] == "{")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(span, f"cannot read DefinitionUri {uri}: {exc.__class__.__name__}")]
     except LoadError as exc:
         return [], [Problem(Span(shown, exc.line or 1, exc.column), exc.message)]
     leaves = []

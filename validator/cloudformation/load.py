@@ -16,8 +16,10 @@ from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json
 # libyaml does the scanning, parsing and composing in C when it is present.
 _YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
-# Nodes that aliases may add by copying what they point at; a real template needs few.
+# Nodes, and characters of text, that aliases may add by copying what they point at; a
+# real template needs few.
 ALIAS_BUDGET = 100_000
+ALIAS_TEXT_BUDGET = 1024 * 1024
 
 _YAML_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 # Short-form tags whose long form is not `Fn::<Name>`.
@@ -78,10 +80,11 @@ def _check_aliases(root: yaml.Node) -> None:
     """Refuse, before building anything, a document whose aliases expand too far.
 
     The composed graph shares one node per anchor, so sizes are counted once per node:
-    a billion-laughs file is measured in microseconds instead of expanded.
+    a billion-laughs file is measured in microseconds instead of expanded. Text counts
+    too: a long string repeated through aliases would be searched for models each time.
     """
-    sizes: dict[int, int] = {}
-    distinct = 0
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values, characters) once expanded
+    distinct, distinct_chars = 0, 0
     first_alias: yaml.Node | None = None
     # Iterative post-order walk: (node, children done?).
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -89,25 +92,33 @@ def _check_aliases(root: yaml.Node) -> None:
         node, done = stack.pop()
         ident = id(node)
         if done:
-            children = _children(node)
-            sizes[ident] = 1 + sum(sizes[id(c)] for c in children)
+            children = [sizes[id(c)] for c in _children(node)]
+            sizes[ident] = (1 + sum(v for v, _ in children), _text_size(node) + sum(c for _, c in children))
             continue
         if ident in sizes:
-            if sizes[ident] < 0:
+            if sizes[ident][0] < 0:
                 mark = node.start_mark
                 raise LoadError("recursive YAML alias", mark.line + 1, mark.column + 1)
             first_alias = first_alias or node
             continue
-        distinct += 1
-        sizes[ident] = -1  # in progress
+        distinct, distinct_chars = distinct + 1, distinct_chars + _text_size(node)
+        sizes[ident] = (-1, 0)  # in progress
         stack.append((node, True))
         stack.extend((c, False) for c in reversed(_children(node)))
-    if sizes[id(root)] - distinct > ALIAS_BUDGET and first_alias is not None:
-        mark = first_alias.start_mark
-        raise LoadError(
-            f"YAML aliases expand to more than {ALIAS_BUDGET} values (alias bomb?)",
-            mark.line + 1, mark.column + 1,
-        )
+    values, chars = sizes[id(root)]
+    if first_alias is None:
+        return
+    mark = first_alias.start_mark
+    if values - distinct > ALIAS_BUDGET:
+        raise LoadError(f"YAML aliases expand to more than {ALIAS_BUDGET} values (alias bomb?)",
+                        mark.line + 1, mark.column + 1)
+    if chars - distinct_chars > ALIAS_TEXT_BUDGET:
+        raise LoadError(f"YAML aliases repeat more than {ALIAS_TEXT_BUDGET // 1024} KB of text (alias bomb?)",
+                        mark.line + 1, mark.column + 1)
+
+
+def _text_size(node: yaml.Node) -> int:
+    return len(node.value) if isinstance(node, yaml.ScalarNode) else 0
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

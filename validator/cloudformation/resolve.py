@@ -15,11 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ..model import Candidate, Origin
-from .load import Node
+from .load import LoadError, Node
 from .options import TemplateOptions
 
 MAX_CANDIDATES = 64
 _MAX_DEPTH = 100  # intrinsics nested deeper than this are not worth following
+# Text that Fn::Sub and Fn::Join may build for one template, in total. A real template
+# builds about its own size; nested `Fn::Sub: ["${A}${A}", {A: ...}]` doubles per level
+# and would build gigabytes from a kilobyte of YAML.
+MAX_BUILT_CHARS = 32 * 1024 * 1024
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:([^{}]*)\}\}")
@@ -69,11 +73,32 @@ def literal(text: str, line: int | None = None) -> Part:
     return Part(shown, None, line, reason, _has_content(_DYNAMIC_REFERENCE.sub("", text)))
 
 
-def combine(pieces: Iterable[list[Part]], separator: str = "") -> list[Part]:
+class ExpansionError(LoadError):
+    """Intrinsic functions that build more text than any real template does."""
+
+
+class Budget:
+    """The characters of text one template's intrinsic functions may still build."""
+
+    def __init__(self, limit: int = MAX_BUILT_CHARS) -> None:
+        self.limit = self.left = limit
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise ExpansionError(
+                f"Fn::Sub and Fn::Join would build more than {self.limit // (1024 * 1024)} MB of text:"
+                " refused as a substitution bomb"
+            )
+
+
+def combine(pieces: Iterable[list[Part]], budget: Budget, separator: str = "") -> list[Part]:
     """Every concatenation of one choice per piece (capped), keeping the first origin/reason."""
     choices = [p if p else [Part("", known=False)] for p in pieces]
     result = []
     for combo in itertools.islice(itertools.product(*choices), MAX_CANDIDATES):
+        # Counted before the text is built: a bomb stops here, not in a memory error.
+        budget.spend(sum(len(p.text) for p in combo) + len(separator) * (len(combo) - 1))
         result.append(
             Part(
                 separator.join(p.text for p in combo),
@@ -120,6 +145,7 @@ class Resolver:
         self.mappings = _section(root, "Mappings")
         self.resources = _section(root, "Resources")
         self._visiting: set[str] = set()  # profiles being followed, against cycles
+        self.budget = Budget()
         # Parameters and pseudo parameters resolve the same way at every use.
         self._names: dict[str, list[Part]] = {}
         region = options.region or ""
@@ -150,7 +176,12 @@ class Resolver:
         argument = value[name]
         if handler is None:
             return [placeholder(name, f"{name} cannot be resolved statically")]
-        return dedupe(handler(self, argument, depth + 1))
+        try:
+            return dedupe(handler(self, argument, depth + 1))
+        except ExpansionError as exc:
+            if exc.line is None:  # the innermost call that ran out of budget names the place
+                exc.line, exc.column = node.line, node.column
+            raise
 
     def first_text(self, node: Node, depth: int) -> str | None:
         """The single known text of a value used as a name or key, else None."""
@@ -335,7 +366,7 @@ class Resolver:
                 continue
             rest = part.text[position:]
             pieces.append([Part(rest, known=_has_content(rest))])
-            for combined in combine(pieces):
+            for combined in combine(pieces, self.budget):
                 # Where the value was written is where the substituted text came from.
                 origin = next((p.origin for p in used if p.origin), None) or part.origin
                 still_open = part.reason if "${" in combined.text else None
@@ -390,7 +421,7 @@ def _sub(r: Resolver, arg: Node, depth: int) -> list[Part]:
             position = found.end()
         rest = part.text[position:]
         pieces.append([Part(rest, known=_has_content(rest))])
-        for combined in combine(pieces):
+        for combined in combine(pieces, r.budget):
             result.append(replace(combined, origin=combined.origin or part.origin, line=part.line))
     return result
 
@@ -420,7 +451,7 @@ def _join(r: Resolver, arg: Node, depth: int) -> list[Part]:
         if number:
             pieces.append([Part(separator, known=False)])
         pieces.append(item)
-    return combine(pieces)
+    return combine(pieces, r.budget)
 
 
 def _select(r: Resolver, arg: Node, depth: int) -> list[Part]:

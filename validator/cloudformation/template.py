@@ -39,6 +39,9 @@ _GLOBALS = {
 _TYPE_HINT = re.compile(r"""["']?Type["']?\s*:\s*["']?(?:AWS|Custom)::""")
 _RULE_ID = re.compile(r"^BDR\d{3}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# CloudFormation refuses a template over 1 MB (the quota for one in S3): a larger one
+# cannot be deployed. Refusing it here also bounds a template's parse to about a second.
+MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 def parse_template(
@@ -52,6 +55,11 @@ def parse_template(
     text = text.lstrip("\ufeff")
     if not looks_like_template(text):
         return None
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+    if size > MAX_TEMPLATE_BYTES:
+        message = (f"template is {size / 1024 / 1024:.1f} MB, over CloudFormation's 1 MB limit:"
+                   " it cannot be deployed, and is not scanned")
+        return _failed(display_path, message, None, None)
     try:
         root = _load(text, display_path)
     except LoadError as exc:
@@ -64,6 +72,8 @@ def parse_template(
         return None
     try:
         return _Template(root, display_path, options).parsed()
+    except LoadError as exc:  # intrinsic functions that build too much text
+        return _failed(display_path, exc.message, exc.line, exc.column)
     except RecursionError:
         return _failed(display_path, "values nested too deeply to resolve", None, None)
     except Exception as exc:  # never let one odd template stop the scan
