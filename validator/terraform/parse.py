@@ -270,7 +270,8 @@ def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
     return Template(tuple(merged), line, body_line)
 
 
-_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2\s*$", re.S)
+# CRLF too: a Windows checkout (core.autocrlf) must not turn every heredoc opaque.
+_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n(.*?)\r?\n?[ \t]*\2\s*$", re.S)
 
 
 def _heredoc(rule: Any, line: int) -> Expr:
@@ -278,7 +279,7 @@ def _heredoc(rule: Any, line: int) -> Expr:
     m = _HEREDOC.match(raw)
     if not m:
         return Opaque(raw, line)
-    body = m.group(3)
+    body = m.group(3).replace("\r\n", "\n")
     if m.group(1):
         lines = body.split("\n")
         indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
