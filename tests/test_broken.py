@@ -79,6 +79,7 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "binary.tf": Error(1, None, "not UTF-8 text (byte 0)"),
     "utf8-bom.tf": Finds(((CLAUDE_V1_EOL, 3),)),
     "crlf.tf": Finds(((CLAUDE_V1_EOL, 3),)),
+    "crlf-heredoc.tf": Finds(((CLAUDE_V1_EOL, 4),)),
     "empty.tf": Nothing("an empty configuration is valid and names no model"),
     "duplicate-attribute.tf": Error(4, 3, "duplicate attribute 'foundation_model' (first at line 3)"),
     "deep-nesting.tf": Error(2, None, f"nesting deeper than {MAX_DEPTH} levels"),
@@ -97,6 +98,7 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "not-a-template.yaml": Nothing("a Kubernetes manifest, not a template"),
     "duplicate-key.yaml": Error(8, 7, "duplicate key 'FoundationModel' (first at line 7)"),
     "duplicate-key.json": Error(4, 3, "duplicate key 'FoundationModel' (first at line 3)"),
+    "lone-surrogate.json": Finds(((CLAUDE_V1_EOL, 2),)),  # "\ud800" decodes to U+FFFD, not a crash
     "multi-document.yaml": Error(8, 1, "expected a single document"),
     "unknown-tag.yaml": Error(7, 24, "unknown tag !Eval"),
     "recursive-alias.yaml": Error(2, 12, "recursive YAML alias"),

@@ -61,6 +61,7 @@ class LoadError(Exception):
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = {"true": "true", "false": "false", "null": None}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load_json(text: str) -> Node:
@@ -117,10 +118,15 @@ class _JsonDecoder:
 
     def string(self, index: int) -> tuple[str, int]:
         try:
-            return json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
+            text, end = json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as exc:
             # "Unterminated string starting at": the position is the error's line and column.
             raise self.fail(exc.msg.lower().removesuffix(" starting at"), exc.pos) from None
+        if not text.isascii():
+            # `"\ud800"` decodes to a lone surrogate, which no output can encode: every
+            # report, even the fingerprint of a finding, would fail on it.
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+        return text, end
 
     def obj(self, index: int, depth: int, key: tuple[int, int]) -> tuple[Node, int]:
         line, column = self.position(index)
