@@ -80,6 +80,7 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "utf8-bom.tf": Finds(((CLAUDE_V1_EOL, 3),)),
     "crlf.tf": Finds(((CLAUDE_V1_EOL, 3),)),
     "crlf-heredoc.tf": Finds(((CLAUDE_V1_EOL, 4),)),
+    "escaped-model.tf": Finds(((CLAUDE_V1_EOL, 3),)),  # "anthropic.claude\u002dv1" is that model
     "empty.tf": Nothing("an empty configuration is valid and names no model"),
     "duplicate-attribute.tf": Error(4, 3, "duplicate attribute 'foundation_model' (first at line 3)"),
     "deep-nesting.tf": Error(2, None, f"nesting deeper than {MAX_DEPTH} levels"),

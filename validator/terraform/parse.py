@@ -239,7 +239,16 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 def _unescape(text: str) -> str:
     text = text.replace("$${", "${").replace("%%{", "%{")
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    # Terraform decodes `\u002d` too: a model ID spelled with escapes is still that model.
+    code = m.group(1)
+    if len(code) == 1:
+        return _ESCAPES.get(code, m.group(0))
+    point = int(code[1:], 16)
+    return "\ufffd" if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF else chr(point)
 
 
 def _string(rule: Any, line: int) -> Expr:
