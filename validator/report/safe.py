@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# ANSI CSI sequences whole; then C0/C1 controls, line and paragraph separators, bidi
+# marks, embeddings, overrides and isolates (Trojan Source), zero-width and other invisible
+# format characters, Unicode tag characters (text a reader cannot see but a bot reads),
+# and lone surrogates, which no output encoding accepts.
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
+    r"\U000e0000-\U000e007f]"
+)
 
 
 def clean(text: str | None) -> str:
-    """Remove ANSI escapes and control characters (bidi overrides included); tabs and newlines become spaces."""
+    """Remove ANSI escapes, control and invisible format characters; tabs and newlines become spaces."""
     if not text:
         return ""
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
