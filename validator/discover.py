@@ -159,15 +159,6 @@ def read_text(path: Path, display: str, limit: int) -> tuple[str | None, Problem
     return decode(data, display)
 
 
-def read_head(path: Path, size: int) -> bytes:
-    """Up to `size` bytes of a regular file; b"" for what cannot be read. Never blocks."""
-    try:
-        with _open_regular(path) as handle:
-            return handle.read(size)
-    except (OSError, _Refused):
-        return b""
-
-
 class _Refused(Exception):
     """A path that is there but is not read as a file."""
 
