@@ -9,6 +9,7 @@ git (50 MB files, symlink loops, FIFOs, unreadable files) are made here, in tmp_
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -86,6 +87,8 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "deep-nesting.tf": Error(2, None, f"nesting deeper than {MAX_DEPTH} levels"),
     "truncated.tf.json": Error(3, 17, "JSON syntax error: unterminated string"),
     "duplicate-key.tf.json": Error(3, 3, "duplicate key 'foundation_model' (first at line 2)"),
+    # A JSON string is a template as it stands: quotes inside ${...} are quotes, not an error.
+    "quoted-interpolation.tf.json": Finds(((CLAUDE_V1_EOL, 5),)),
     "truncated-plan.json": Error(3, 88, "JSON syntax error: expected ',' or '}'"),
     "x.tf": Finds(((CLAUDE_V1_EOL, 3),)),  # a directory named like a file is walked into
     # CloudFormation
@@ -202,6 +205,30 @@ def test_hcl_over_the_parser_budget_is_refused_not_parsed(tmp_path, catalog):
     padding = "".join(f'# {i:0>70}\n' for i in range(8000))
     (tmp_path / "main.tf").write_text(AGENT_TF + padding)
     assert matches(Error(1, None, "HCL files over 512 K are not parsed"), outcome(scan(catalog, tmp_path), "main.tf"))
+
+
+def test_template_expressions_share_the_hcl_budget(tmp_path, catalog):
+    # Each ${...} of a heredoc is parsed on its own: 45,000 distinct ones would take a minute.
+    heredoc = "".join(f"${{a{i}}}\n" for i in range(45_000))
+    (tmp_path / "main.tf").write_text(AGENT_TF + f'locals {{\n  text = <<EOT\n{heredoc}EOT\n}}\n')
+    (error,) = scan(catalog, tmp_path).findings
+    assert error.rule_id == "BDR000" and error.span.line > 7  # at the fragment that ran out
+    assert "template expressions (${...}) take the file past the 512 K characters" in error.message
+
+
+def test_repeated_template_expressions_cost_nothing_more(tmp_path, catalog):
+    # Generated JSON (CDK for Terraform) repeats the same references thousands of times.
+    tags = {f"t{i}": f"${{var.region}}-{i}" for i in range(20_000)}
+    resource = {"a": {"foundation_model": "anthropic.claude-v1", "tags": tags}}
+    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_bedrockagent_agent": resource}}, indent=1))
+    assert matches(Finds(((CLAUDE_V1_EOL, 5),)), outcome(scan(catalog, tmp_path), "main.tf.json"))
+
+
+def test_terraform_json_over_its_limit_is_refused(tmp_path, catalog):
+    resource = {"a": {"foundation_model": "anthropic.claude-v1", "description": "x" * (2 * 1024 * 1024)}}
+    (tmp_path / "main.tf.json").write_text(json.dumps({"resource": {"aws_bedrockagent_agent": resource}}))
+    assert matches(Error(1, None, "Terraform JSON files over 2048 K are not read"),
+                   outcome(scan(catalog, tmp_path), "main.tf.json"))
 
 
 def test_a_template_over_cloudformations_limit_is_refused(tmp_path, catalog):

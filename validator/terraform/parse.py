@@ -7,11 +7,12 @@ internal attribute: the dependency is pinned to the minor version for that reaso
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import hcl2
@@ -54,6 +55,26 @@ MAX_DEPTH = 64
 # The parser recurses once per nesting level: it gets this many frames on top of its
 # caller's, wherever it is called from (a worker process or a deep test stack).
 _PARSER_FRAMES = 1000
+# Each `${...}` of a heredoc, .tf.json string or template file is parsed on its own: a
+# call costs as much as about this many characters of HCL, besides the expression's own.
+_FRAGMENT_COST = 32
+
+
+@dataclass
+class _FileParse:
+    """One file's parse: what is left of MAX_HCL_CHARS, and its fragments parsed so far.
+
+    Generated configurations (CDK for Terraform) repeat the same few `${...}` thousands of
+    times: each text is parsed once per file, and only new text costs budget.
+    """
+
+    left: int = MAX_HCL_CHARS
+    fragments: dict[str, Expr | None] = field(default_factory=dict)
+
+
+_file: ContextVar[_FileParse] = ContextVar("hcl_file")
+# Set while a parse runs: nested parses (fragments) share the outermost one's headroom.
+_in_headroom: ContextVar[bool] = ContextVar("hcl_headroom", default=False)
 
 
 def parse_hcl(text: str, path: str) -> ConfigFile:
@@ -65,7 +86,8 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
         )
     text = text.lstrip("\ufeff")
     try:
-        with _stack_headroom(_PARSER_FRAMES):
+        with hcl_budget(), _stack_headroom(_PARSER_FRAMES):
+            _spend(len(text), 1)
             tree = hcl2.parses(text)
             body = tree.children[0]
             config = ConfigFile(path, _blocks(body), _attributes(body))
@@ -85,15 +107,38 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
 
 
 @contextmanager
+def hcl_budget() -> Iterator[None]:
+    """Give the HCL parser MAX_HCL_CHARS for one file, its `${...}` fragments included."""
+    token = _file.set(_FileParse())
+    try:
+        yield
+    finally:
+        _file.reset(token)
+
+
+def _spend(chars: int, line: int) -> None:
+    state = _file.get()
+    state.left -= chars
+    if state.left < 0:
+        raise HclSyntaxError(f"template expressions (${{...}}) take the file past the {MAX_HCL_CHARS // 1024} K"
+                             " characters the HCL parser is given per file", line)
+
+
+@contextmanager
 def _stack_headroom(frames: int) -> Iterator[None]:
+    if _in_headroom.get():
+        yield
+        return
     depth, frame = 0, sys._getframe()
     while frame is not None:
         depth, frame = depth + 1, frame.f_back
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(depth + frames)
+    token = _in_headroom.set(True)
     try:
         yield
     finally:
+        _in_headroom.reset(token)
         sys.setrecursionlimit(old)
 
 
@@ -298,7 +343,11 @@ def _heredoc(rule: Any, line: int) -> Expr:
 
 def template_expr(text: str, line: int) -> Expr:
     """A template file's text (`templatefile()`), with `${...}` parsed as in a heredoc."""
-    return _template(_split_interpolations(text, line), line, line)
+    try:
+        with hcl_budget():
+            return _template(_split_interpolations(text, line), line, line)
+    except HclSyntaxError as exc:
+        return Opaque(f"template file: {exc}", line)
 
 
 def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
@@ -334,28 +383,56 @@ def _closing_brace(text: str, pos: int) -> int:
 
 
 def string_expr(text: str, line: int) -> Expr:
-    """A string from Terraform's JSON syntax, where `${...}` is an expression as in HCL."""
-    if "${" not in text and "%{" not in text:
+    """A string from Terraform's JSON syntax: a template whose `${...}` are HCL expressions.
+
+    The JSON string is already decoded, so it is read as a heredoc's text is: quotes inside
+    `${var.a ? "x" : "y"}` stay quotes.
+    """
+    if "${" not in text:
         return Lit(text, line)
-    return _parse_fragment(json.dumps(text, ensure_ascii=False), line)
+    parts = _split_interpolations(text, line)
+    if len(parts) == 3 and parts[0] == parts[2] == "" and not isinstance(parts[1], str):
+        return parts[1]  # "${x}" alone is x's own value (a list stays a list), as in HCL
+    return _template(parts, line, line)
 
 
 def _parse_fragment(source: str, line: int) -> Expr:
+    source = source.strip()
+    fragments = _file.get().fragments
+    if source not in fragments:
+        _spend(len(source) + _FRAGMENT_COST, line)
+        fragments[source] = _fragment(source)
+    parsed = fragments[source]
+    if parsed is None:
+        return Opaque(source, line)
+    with _stack_headroom(_PARSER_FRAMES):
+        return _shifted(parsed, line - 1)
+
+
+def _fragment(source: str) -> Expr | None:
+    """One `${...}` expression parsed on its own, at line 1; None when it does not parse."""
     try:
         with _stack_headroom(_PARSER_FRAMES):
-            attr = hcl2.parses(f"x = {source.strip()}\n").children[0].children[0]
-            return _relined(expr(attr.expression), line)
+            return expr(hcl2.parses(f"x = {source}\n").children[0].children[0].expression)
     except Exception:
-        return Opaque(source.strip(), line)
+        return None
 
 
-def _relined(node: Expr, line: int) -> Expr:
-    # A fragment parsed on its own starts at line 1; it belongs on the heredoc's line.
-    fields = {f: getattr(node, f) for f in node.__slots__}  # type: ignore[union-attr]
-    fields["line"] = line
-    if "body_line" in fields:
-        fields["body_line"] = line
+def _shifted(node: Expr, by: int) -> Expr:
+    """`node` and everything inside it `by` lines further down the file."""
+    fields = {name: _shifted_value(getattr(node, name), by) for name in node.__slots__}  # type: ignore[union-attr]
+    fields["line"] = node.line + by
+    if isinstance(node, Template):
+        fields["body_line"] = node.body_line + by
     return type(node)(**fields)
+
+
+def _shifted_value(value: object, by: int) -> object:
+    if isinstance(value, tuple):
+        return tuple(_shifted_value(item, by) for item in value)
+    if isinstance(value, Expr):  # type: ignore[arg-type]
+        return _shifted(value, by)
+    return value
 
 
 def _function(rule: Any, line: int) -> Expr:

@@ -8,13 +8,19 @@ is a template: `"${var.model_id}"` is an expression.
 from __future__ import annotations
 
 from ..jsonpos import LoadError, Node, load_json
-from .parse import HclSyntaxError, string_expr
+from .parse import HclSyntaxError, check_depth, hcl_budget, string_expr
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, Lit, MapX
 
+# Resolving a resource costs the same whatever its syntax: past about 20,000 resources a
+# file takes seconds and hundreds of MB (10 MB of generated JSON: 17 s and 320 MB).
+MAX_JSON_CHARS = 2 * 1024 * 1024
 _LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "provider": 1, "locals": 0}
 
 
 def _root(text: str) -> dict[str, Node]:
+    if len(text) > MAX_JSON_CHARS:
+        raise HclSyntaxError(f"file has {len(text) // 1024} K characters: Terraform JSON files over"
+                             f" {MAX_JSON_CHARS // 1024} K are not read (about 20,000 resources, 4 s to resolve)")
     try:
         root = load_json(text.lstrip("\ufeff"))
     except LoadError as exc:  # the loader reports it as a JSON syntax error already
@@ -30,11 +36,14 @@ def parse_tfvars_json(text: str, path: str) -> ConfigFile:
 
 def parse_tf_json(text: str, path: str) -> ConfigFile:
     blocks: list[Block] = []
-    for block_type, node in _root(text).items():
-        depth = _LABELS.get(block_type)
-        if depth is not None:
-            blocks.extend(_blocks(block_type, node, depth, ()))
-    return ConfigFile(path, tuple(blocks))
+    with hcl_budget():  # the `${...}` in its strings go to the HCL parser
+        for block_type, node in _root(text).items():
+            depth = _LABELS.get(block_type)
+            if depth is not None:
+                blocks.extend(_blocks(block_type, node, depth, ()))
+    config = ConfigFile(path, tuple(blocks))
+    check_depth(config)
+    return config
 
 
 def _bodies(node: Node) -> list[Node]:
