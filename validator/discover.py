@@ -70,18 +70,24 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (),
                 yield SourceFile(root, arg, kind)
             continue
         found = list(_walk(root, exclude, skip))
+        real_root = root.resolve()
+        reals = [_real(entry, root, real_root) for entry in found]
         # A file reached as itself and through symlinks is reported under its own name:
         # that is the one a reviewer opens (an annotation on a symlink shows nothing).
         named = {}
-        for entry in sorted(found, key=lambda f: f.path.is_symlink()):
-            named.setdefault(entry.path.resolve(), entry)
-        for entry in found:
-            real = entry.path.resolve()
+        for real, entry in sorted(zip(reals, found, strict=True), key=lambda pair: pair[1].path.is_symlink()):
+            named.setdefault(real, entry)
+        for real, entry in zip(reals, found, strict=True):
             if named[real] is not entry:
                 skip(entry.display, f"the same file as {named[real].display}")
             elif real not in seen:  # else given twice on the command line
                 seen.add(real)
                 yield entry
+
+
+def _real(entry: SourceFile, root: Path, real_root: Path) -> Path:
+    # No symlinked directory is entered, so only a symlinked file needs the (costly) resolve.
+    return entry.path.resolve() if entry.path.is_symlink() else real_root / entry.path.relative_to(root)
 
 
 def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[SourceFile]:
