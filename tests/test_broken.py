@@ -197,7 +197,8 @@ def test_a_50_mb_file_is_too_large(name, head, tmp_path, catalog):
 def test_the_size_limit_is_a_setting(tmp_path, catalog):
     (tmp_path / "main.tf").write_text(AGENT_TF)
     report = scan(catalog, tmp_path, max_file_bytes=64)
-    assert matches(Error(1, None, "over the 0 KB limit"), outcome(report, "main.tf"))
+    expected = Error(1, None, f"file is {len(AGENT_TF)} bytes, over the 64 bytes limit")
+    assert matches(expected, outcome(report, "main.tf"))
 
 
 def test_hcl_over_the_parser_budget_is_refused_not_parsed(tmp_path, catalog):

@@ -182,6 +182,8 @@ def _open_regular(path: Path) -> BinaryIO:
 
 
 def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
 
