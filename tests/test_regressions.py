@@ -134,3 +134,16 @@ def test_two_scanned_directories_never_share_a_file_name(tmp_path: Path, monkeyp
     states = sorted((f["file"], f["suppressed"]) for f in by_rule(report, "BDR001"))
     assert states == [("a/main.tf", False), ("b/main.tf", True)]
     assert code == 1
+
+
+def test_parse_cache_round_trips_and_refuses_config_files(tmp_path: Path):
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    tree.mkdir()
+    (tree / "main.tf").write_text(AGENT.format(value='"anthropic.claude-v1"'))
+    first = scan_json(str(tree), "--as-of", "2024-03-01", "--cache-dir", str(cache))[1]
+    assert list(cache.rglob("*.json"))
+    second = scan_json(str(tree), "--as-of", "2024-03-01", "--cache-dir", str(cache))[1]
+    assert first["findings"] == second["findings"] and [f["rule_id"] for f in first["findings"]] == ["BDR001"]
+    (tree / ".iac-check.yaml").write_text(f"cache-dir: {cache}\n")
+    code, _, err = cli("scan", str(tree), "--as-of", "2024-03-01")
+    assert code == 2 and "cache-dir" in err

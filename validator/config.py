@@ -28,7 +28,7 @@ PYPROJECT = "pyproject.toml"
 TIMELINE_DAYS = 180
 
 # Keys whose values name files: a config file's relative paths are relative to it.
-_PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "write-baseline", "cache-dir")
+_PATH_KEYS = ("paths", "var-file", "parameters-file", "catalog", "baseline", "write-baseline")
 # Repeatable options: the command line's values come after the config's (later wins).
 _LIST_KEYS = ("var-file", "parameters-file", "catalog", "exclude")
 
@@ -263,6 +263,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         baseline=values.get("baseline"),
         write_baseline=values.get("write-baseline"),
         days=values.get("days", TIMELINE_DAYS),
+        # Only from the command line (the schema has no such key): a pull request that
+        # could point the cache at files it ships could change what the scan sees.
         cache_dir=values.get("cache-dir"),
     )
 

@@ -60,6 +60,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         sources = _distinct(list(discover(settings.paths, settings.exclude)), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
+    _check_cache_dir(settings)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
     for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None)):
@@ -183,6 +184,17 @@ def _looks_like_iac(src: SourceFile) -> bool:
     except OSError:
         return True
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
+
+
+def _check_cache_dir(settings: Settings) -> None:
+    """A cache inside the scanned tree could come with the pull request under review."""
+    if settings.cache_dir is None:
+        return
+    cache = Path(settings.cache_dir).resolve()
+    for scanned in settings.paths:
+        if cache.is_relative_to(Path(scanned).resolve()):
+            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the scanned path {scanned}: "
+                             "put the cache outside the tree under review")
 
 
 def _directories(settings: Settings) -> list[Path]:

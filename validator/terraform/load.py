@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import version
@@ -21,7 +20,7 @@ from ..discover import read_text
 from ..model import Problem, Span
 from .parse import HclSyntaxError, parse_hcl
 from .resolve import ModuleFiles
-from .syntax import ConfigFile
+from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
@@ -78,8 +77,10 @@ def parse_path(path: Path, display: str, limit: int, cache_dir: str | None = Non
     cached = _cache_file(cache_dir, display, text) if cache_dir else None
     if cached is not None and cached.is_file():
         try:
-            return pickle.loads(cached.read_bytes()), None, text
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            config = from_data(json.loads(cached.read_bytes()))
+            if isinstance(config, ConfigFile) and config.path == display:
+                return config, None, text
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
             pass  # a damaged or foreign entry is parsed again and overwritten
     try:
         config = parse_file(text, display)
@@ -87,17 +88,18 @@ def parse_path(path: Path, display: str, limit: int, cache_dir: str | None = Non
         kind = "JSON" if display.endswith(".json") else "HCL"
         return None, Problem(Span(display, exc.line, exc.column), f"{kind} syntax error: {exc}"), text
     if cached is not None:
-        _store(cached, pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL))
+        _store(cached, json.dumps(to_data(config), separators=(",", ":")).encode())
     return config, None, text
 
 
 def _cache_file(cache_dir: str, display: str, text: str) -> Path:
     """Keyed by content, name and both parsers' versions: any change is a new entry.
 
-    The cache holds pickles: point --cache-dir only at a directory no one else writes to.
+    Entries are JSON data, never code; still, whoever can write the cache can change what
+    the scan sees, so it is set only on the command line and never inside the scanned tree.
     """
     key = hashlib.blake2b(f"{CACHE_VERSION}\0{display}\0{text}".encode(), digest_size=16).hexdigest()
-    return Path(cache_dir) / key[:2] / f"{key}.pickle"
+    return Path(cache_dir) / key[:2] / f"{key}.json"
 
 
 def _store(target: Path, data: bytes) -> None:

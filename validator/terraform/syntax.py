@@ -119,3 +119,26 @@ class ConfigFile:
     path: str
     blocks: tuple[Block, ...]
     attributes: tuple[Attribute, ...] = ()
+
+
+_TYPES: dict[str, type] = {t.__name__: t for t in (Lit, Template, Ref, Index, Cond, Call, ListX, MapX, Opaque,
+                                                  Attribute, Block, ConfigFile)}
+
+
+def to_data(value: object) -> object:
+    """Plain JSON data for a syntax object: the parse cache stores data, never code."""
+    if type(value).__name__ in _TYPES:
+        return {"t": type(value).__name__, **{f: to_data(getattr(value, f)) for f in value.__slots__}}  # type: ignore[attr-defined]
+    if isinstance(value, tuple):
+        return [to_data(v) for v in value]
+    return value
+
+
+def from_data(data: object) -> object:
+    """The syntax object `to_data` made; TypeError or KeyError when the data is not one."""
+    if isinstance(data, dict):
+        kind = _TYPES[data["t"]]
+        return kind(**{k: from_data(v) for k, v in data.items() if k != "t"})
+    if isinstance(data, list):
+        return tuple(from_data(v) for v in data)
+    return data
