@@ -147,3 +147,16 @@ def test_parse_cache_round_trips_and_refuses_config_files(tmp_path: Path):
     (tree / ".iac-check.yaml").write_text(f"cache-dir: {cache}\n")
     code, _, err = cli("scan", str(tree), "--as-of", "2024-03-01")
     assert code == 2 and "cache-dir" in err
+
+
+def test_metadata_suppressions_fail_closed_like_comments(tmp_path: Path):
+    (tmp_path / "t.yaml").write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Agent:\n    Type: AWS::Bedrock::Agent\n'
+        "    Metadata:\n      iac-check:\n        ignore:\n"
+        "          - {rule: BDR001, untill: 2099-01-01}\n"
+        "          - {rules: [BDR001, BDR9X9]}\n"
+        "    Properties:\n      FoundationModel: anthropic.claude-v1\n")
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    assert [f["suppressed"] for f in by_rule(report, "BDR001")] == [False]
+    notes = sorted(f["message"] for f in by_rule(report, "BDR009"))
+    assert "unknown key 'untill'" in notes[0] + notes[1] and "BDR9X9" in notes[0] + notes[1]

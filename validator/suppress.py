@@ -114,8 +114,12 @@ def _option(m: re.Match[str], options: dict[str, str]) -> list[str]:
 
 
 def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reason: str | None, *,
-                     target_line: int, problems: tuple[str, ...] = ()) -> Suppression:
-    """A suppression with its `until` checked; `malformed` says what is wrong."""
+                     target_line: int | None = None, problems: tuple[str, ...] = (),
+                     resource: str | None = None) -> Suppression:
+    """A suppression with its `until` checked; `malformed` says what is wrong.
+
+    With `resource` it is a CloudFormation Metadata entry, covering that resource.
+    """
     found = list(problems)
     if not rules:
         found.append(f"it names no rule ({min(BY_ID)}-{max(BY_ID)})")
@@ -125,7 +129,8 @@ def make_suppression(rules: tuple[str, ...], span: Span, until: str | None, reas
             parsed = parse_day(until)
         except ValueError:
             found.append(f"until={until!r} is not a YYYY-MM-DD date")
-    return Suppression(tuple(rules), span, parsed, until, reason, "line", None, "; ".join(found) or None,
+    scope = "resource" if resource is not None else "line"
+    return Suppression(tuple(rules), span, parsed, until, reason, scope, resource, "; ".join(found) or None,
                        target_line)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 
 from ..model import Candidate, Leaf, ParsedFile, Problem, Resource, Span, Suppression
+from ..suppress import make_suppression
 from .definitions import (
     FLOW_TYPE,
     SAM_STATE_MACHINE,
@@ -37,8 +37,6 @@ _GLOBALS = {
     "LayerVersion": "AWS::Serverless::LayerVersion",
 }
 _TYPE_HINT = re.compile(r"""["']?Type["']?\s*:\s*["']?(?:AWS|Custom)::""")
-_RULE_ID = re.compile(r"^BDR\d{3}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # CloudFormation refuses a template over 1 MB (the quota for one in S3): a larger one
 # cannot be deployed. Refusing it here also bounds a template's parse to about a second.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -302,6 +300,7 @@ class _Template:
             self.suppressions.append(self._suppression(logical_id, entry))
 
     def _suppression(self, logical_id: str, entry: Node) -> Suppression:
+        """One Metadata entry, checked by the same rules as an inline comment (fails closed)."""
         if isinstance(entry.value, str):  # `- BDR002` is a rule with no date and no reason
             fields: dict[str, Node] = {"rule": entry}
         elif isinstance(entry.value, dict):
@@ -312,40 +311,15 @@ class _Template:
         named = [rule_node] if rule_node is not None and not rule_node.is_list else (
             rule_node.value if rule_node is not None else []
         )
-        rules = tuple(n.value.strip() for n in named  # type: ignore[union-attr]
-                      if isinstance(n.value, str) and _RULE_ID.match(n.value.strip()))
+        rules = tuple(str(n.value).strip().upper() for n in named if n.value is not None)  # type: ignore[union-attr]
+        unknown = sorted(set(fields) - {"rule", "rules", "until", "reason"})
+        problems = tuple(f"unknown key {key!r} (use rule, until and reason)" for key in unknown)
         until_node = fields.get("until")
-        until_text = _text(until_node)
-        if until_node is not None and until_text is None:
-            until_text = "(not a date)"
-        until, bad_date = _parse_date(until_text)
-        malformed = None
-        if not rules:
-            malformed = "the entry names no rule (rule: BDRnnn)"
-        elif bad_date:
-            malformed = f"until {until_text!r} is not a valid YYYY-MM-DD date"
-        return Suppression(
-            rules=rules,
-            span=self._span(entry),
-            until=until,
-            until_text=until_text,
-            reason=_text(fields.get("reason")),
-            scope="resource",
-            resource=logical_id,
-            malformed=malformed,
-        )
-
-
-def _parse_date(text: str | None) -> tuple[date | None, bool]:
-    """The date and whether the text was a bad one (None text is no date, not a bad one)."""
-    if text is None:
-        return None, False
-    if not _ISO_DATE.match(text.strip()):
-        return None, True
-    try:
-        return date.fromisoformat(text.strip()), False
-    except ValueError:
-        return None, True
+        until = _text(until_node) if until_node is not None else None
+        if until_node is not None and until is None:
+            until = "(not a date)"
+        return make_suppression(rules, self._span(entry), until, _text(fields.get("reason")),
+                                problems=problems, resource=logical_id)
 
 
 def _scalars(node: Node, path: tuple[str, ...], in_list: bool = False) -> Iterator[Scalar]:
