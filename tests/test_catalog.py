@@ -10,12 +10,12 @@ import json
 import re
 import textwrap
 from datetime import date, datetime
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from validator.catalog import Catalog, CatalogError, load_catalog
+from validator.policydata import bundled
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED = SHARED / "seeds" / "bedrock-model-lifecycle.txt"
@@ -251,7 +251,7 @@ def test_replacements_are_catalog_entries(catalog):
 def test_schema_is_a_valid_2020_12_schema():
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((files("validator.policies") / "schemas" / "catalog.schema.json")
+    schema = json.loads(bundled("schemas/catalog.schema.json")
                         .read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
 

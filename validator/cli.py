@@ -78,9 +78,9 @@ def _version_callback(value: bool) -> None:
 def _catalog_date() -> str:
     """The bundled catalog's `updated` stamp, read without loading the catalog: `--version`
     runs in CI logs and pre-commit on every commit, so it must start fast."""
-    from importlib.resources import files
+    from .policydata import bundled
 
-    text = files("validator.policies").joinpath("bedrock-lifecycle.yaml").read_text(encoding="utf-8")
+    text = bundled("bedrock-lifecycle.yaml").read_text(encoding="utf-8")
     stamp = re.search(r"^updated:\s*['\"]?([0-9-]+)", text, re.M)
     return stamp.group(1) if stamp else "unknown"
 

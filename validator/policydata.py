@@ -21,8 +21,15 @@ class PolicyDataError(Exception):
 
 
 def bundled(name: str) -> Path:
-    """Path of a file shipped in the `policies` package (`schemas/x.json`, `catalog.yaml`)."""
-    return Path(str(files("validator.policies").joinpath(name)))
+    """Path of a file under `policies/` (`schemas/x.json`, `bedrock-lifecycle.yaml`).
+
+    An installed wheel holds them as the package `validator.policies`; a source checkout
+    (tests run with the checkout first on sys.path) has them beside the package.
+    """
+    try:
+        return Path(str(files("validator.policies").joinpath(name)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "policies" / name
 
 
 @cache
