@@ -151,8 +151,6 @@ def test_markdown_format(report):
         assert len(re.findall(r"(?<!\\)\|", row)) == header.count("|"), row  # a cell never ends early
 
 
-@pytest.mark.xfail(strict=True, reason="markdown_format.escape leaves `@`: `@octocat` in a suppression reason or "
-                   "a resource name notifies that user (or team) from the pull-request comment")
 def test_markdown_mentions_nobody(report):
     assert "@octocat" not in _outside_code(rendered(report, "markdown"))
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from .discover import decode
 from .modelid import PROVIDERS
 from .terraform.load import read_manifest
 
@@ -31,15 +32,29 @@ def mentions_model(data: bytes) -> bool:
     return any(needle in low for needle in NEEDLES)
 
 
-def _read(path: Path) -> bytes:
-    # Only regular files: a FIFO named in file() would block the scan for ever.
+def _read(path: Path) -> bytes | None:
+    """A file's bytes for the needle test (UTF-16/32 re-encoded); None when it cannot be read,
+    which counts as a hit: the parser then reports the file instead of it being skipped."""
     try:
-        if not path.is_file():
+        if not path.is_file():  # a FIFO named in file() would block the scan for ever
             return b""
         with path.open("rb") as handle:
-            return handle.read(MAX_READ)
+            data = handle.read(MAX_READ)
     except OSError:
-        return b""
+        return None
+    if data[:1] in (b"\xff", b"\xfe", b"\x00"):
+        text, _ = decode(data, path.name)
+        return text.encode() if text is not None else data
+    return data
+
+
+def _inside(directory: Path, name: bytes) -> Path | None:
+    """A file() argument as a path inside the module's directory, else None (loops included)."""
+    try:
+        target = (directory / name.decode(errors="replace")).resolve()
+        return target if target.is_relative_to(directory.resolve()) else None
+    except (OSError, RuntimeError):
+        return None
 
 
 class ModuleGraph:
@@ -64,14 +79,14 @@ class ModuleGraph:
             files = [p for p in directory.iterdir() if p.is_file()]
         except OSError:
             return [], False
-        texts = [_read(p) for p in files if p.name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))]
+        read = [_read(p) for p in files if p.name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))]
+        texts = [t for t in read if t is not None]
         # The `in` tests are much cheaper than the regexes, and most files call no module.
         children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
                     for t in texts if b"source" in t for m in _MODULE_SOURCE.findall(t)]
-        inside = directory.resolve()
-        read = [_read(target) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)
-                if (target := (directory / m.decode(errors="replace")).resolve()).is_relative_to(inside)]
-        return children, any(mentions_model(t) for t in (*texts, *read))
+        targets = [_inside(directory, m) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)]
+        read += [_read(target) for target in targets if target is not None]
+        return children, any(t is None or mentions_model(t) for t in read)
 
     def closure(self, root: Path) -> set[Path]:
         # Modules `terraform init` downloaded hold code the root runs.
@@ -91,10 +106,16 @@ def relevant_roots(directories: Iterable[Path], always: bool) -> tuple[list[Path
     ordered = [Path(os.path.normpath(d)) for d in directories]
     for d in ordered:
         graph.visit(d)
-    called = {c for children in graph.calls.values() for c in children}
-    roots, spanned = [], set()
-    for root in (d for d in ordered if d not in called):
+    # A module calling itself is no caller; modules that only call each other (Terraform
+    # refuses both) are still scanned, from the first of them.
+    called = {c for d, children in graph.calls.items() for c in children if c != d}
+    candidates = [d for d in ordered if d not in called] + [d for d in ordered if d in called]
+    roots, spanned, covered = [], set(), set()
+    for root in candidates:
+        if root in covered:
+            continue
         tree = graph.closure(root)
+        covered |= tree
         if always or any(graph.hits.get(d) for d in tree):
             roots.append(root)
             spanned |= tree

@@ -23,8 +23,9 @@ _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/()+,:-]")
 
 
 def escape(text: str | None) -> str:
-    """Plain text that Markdown and HTML show as written."""
-    return _ESCAPED.sub(r"\\\1", clean(text))
+    """Plain text that Markdown and HTML show as written, mentioning nobody."""
+    # `@name` in a pull-request comment notifies that user or team: write the @ as an entity.
+    return _ESCAPED.sub(r"\\\1", clean(text)).replace("@", "&#64;")
 
 
 def code(text: str | None) -> str:

@@ -30,9 +30,13 @@ PARALLEL_THRESHOLD = 24
 
 
 def module_file_names(directory: Path) -> list[str]:
+    """Regular files of a module directory; a symlink out of it is not followed (it could
+    make the scan read, and quote, any file of the machine)."""
     try:
-        return sorted(p.name for p in directory.iterdir() if p.is_file())
-    except OSError:
+        inside = directory.resolve()
+        return sorted(p.name for p in directory.iterdir()
+                      if p.is_file() and (not p.is_symlink() or p.resolve().is_relative_to(inside)))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
         return []
 
 
@@ -170,8 +174,11 @@ class ModuleLoader:
         A path outside every module directory (`/etc/...`, `../../..`) is not read: the scan
         must not disclose files of the machine it runs on.
         """
-        real = path.resolve()
-        if not real.is_file() or not any(real.is_relative_to(d.resolve()) for d in self._modules):
+        try:
+            real = path.resolve()
+            if not real.is_file() or not any(real.is_relative_to(d.resolve()) for d in self._modules):
+                return None
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if real not in self._files:
             self._files[real] = read_text(real, self._display(path), self._limit)[0]

@@ -79,12 +79,18 @@ class Module:
     """One module instance: its declarations, the values given to it and its evaluator."""
 
     def __init__(self, source: ModuleFiles, inputs: Mapping[str, Val | list[Val]], prefix: str,
-                 regions: Mapping[str, str | None], loader: Loader, root: Path, depth: int = 0) -> None:
-        self.source, self.prefix, self.loader, self.root, self.depth = source, prefix, loader, root, depth
+                 regions: Mapping[str, str | None], loader: Loader, root: Path,
+                 ancestors: tuple[Path, ...] = ()) -> None:
+        self.source, self.prefix, self.loader, self.root = source, prefix, loader, root
+        # The directories of the modules that led here: a module that calls one of them
+        # again (Terraform refuses the cycle) is not followed.
+        self.ancestors = (*ancestors, source.directory.resolve())
         self.variables: dict[str, _Written | None] = {}
         self.locals: dict[str, _Written] = {}
         self.outputs: dict[str, _Written] = {}
-        self.blocks: dict[tuple[str, str, str], tuple[Block, str]] = {}
+        # Terraform refuses a second block with the same address; both are kept, so the
+        # model of neither goes unchecked.
+        self.blocks: dict[tuple[str, str, str], list[tuple[Block, str]]] = {}
         self.calls: dict[str, tuple[Block, str]] = {}
         self.provider_blocks: dict[str, Block] = {}
         for f in source.files:
@@ -111,7 +117,7 @@ class Module:
             elif block.type == "provider" and name:
                 self.provider_blocks[_provider_name(block, name)] = block
             elif block.type in ("resource", "data") and len(block.labels) == 2:
-                self.blocks[(block.type, *block.labels)] = (block, f.path)  # type: ignore[index]
+                self.blocks.setdefault((block.type, *block.labels), []).append((block, f.path))  # type: ignore[arg-type]
             elif block.type == "module" and name:
                 self.calls[name] = (block, f.path)
 
@@ -247,7 +253,7 @@ class Module:
         return [with_step(v, step, written.file, written.line) for v in child.eval(written.expr)]
 
     def _resource_attr(self, kind: str, rtype: str, name: str, rest: tuple[str | int, ...]) -> list[Val]:
-        entry = self.blocks.get((kind, rtype, name))
+        entry = self.blocks.get((kind, rtype, name), [None])[0]
         address = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
         if entry is None or not rest:
             return [unknown(f"`{address}` is not declared in this module")]
@@ -303,12 +309,13 @@ class Module:
         block, path = self.calls[name]
         directory = self.module_directory(name)
         source = self.loader.load(directory) if directory is not None else None
-        if source is None or self.depth >= MAX_MODULE_DEPTH:
+        if source is None or len(self.ancestors) >= MAX_MODULE_DEPTH or \
+                source.directory.resolve() in self.ancestors:
             return None
         inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in self.eval(a.expr)]
                   for a in block.attributes if a.name not in META_ARGUMENTS}
         return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
-                      self.root, self.depth + 1)
+                      self.root, self.ancestors)
 
     def module_directory(self, name: str) -> Path | None:
         block, _ = self.calls[name]
@@ -388,18 +395,23 @@ def resolve_root(source: ModuleFiles, loader: Loader, options: TerraformOptions)
 
 
 def _module_resources(module: Module) -> Iterator[Resource]:
-    for (kind, rtype, name), (block, path) in module.blocks.items():
-        address = module.prefix + (f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}")
-        leaves = tuple(_leaves(module.scoped(block), block, (), path))
-        rtype_key = rtype if kind == "resource" else f"data.{rtype}"
-        yield Resource(address, rtype_key, Span(path, block.line), leaves, module.region_of(block), None,
-                       block.end_line)
+    for (kind, rtype, name), entries in module.blocks.items():
+        for block, path in entries:
+            yield _resource(module, kind, rtype, name, block, path)
     for name, (block, path) in module.calls.items():
         child = module.child(name)
         if child is not None:
             yield from _module_resources(child)
         else:
             yield _unfollowed_call(module, name, block, path)
+
+
+def _resource(module: Module, kind: str, rtype: str, name: str, block: Block, path: str) -> Resource:
+    address = module.prefix + (f"{rtype}.{name}" if kind == "resource" else f"data.{rtype}.{name}")
+    leaves = tuple(_leaves(module.scoped(block), block, (), path))
+    rtype_key = rtype if kind == "resource" else f"data.{rtype}"
+    return Resource(address, rtype_key, Span(path, block.line), leaves, module.region_of(block), None,
+                    block.end_line)
 
 
 def _unfollowed_call(module: Module, name: str, block: Block, path: str) -> Resource:
