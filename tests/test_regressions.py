@@ -160,3 +160,28 @@ def test_metadata_suppressions_fail_closed_like_comments(tmp_path: Path):
     assert [f["suppressed"] for f in by_rule(report, "BDR001")] == [False]
     notes = sorted(f["message"] for f in by_rule(report, "BDR009"))
     assert "unknown key 'untill'" in notes[0] + notes[1] and "BDR9X9" in notes[0] + notes[1]
+
+
+def test_values_built_past_a_million_characters_stay_unknown(tmp_path: Path):
+    doubling = "".join(f'  l{i + 1} = "${{local.l{i}}}${{local.l{i}}}"\n' for i in range(24))
+    (tmp_path / "main.tf").write_text('locals {\n  l0 = "anthropic.claude-v1 "\n' + doubling + "}\n"
+                                      + AGENT.format(value="local.l24"))
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    [unresolved] = by_rule(report, "BDR005")
+    assert "million characters" in unresolved["message"]
+
+
+def test_module_fan_out_is_bounded(tmp_path: Path):
+    for level in range(12):
+        calls = "".join(f'module "m{n}" {{\n  source = "../l{level + 1}"\n}}\n' for n in range(3)) if level < 11 else ""
+        (tmp_path / f"l{level}").mkdir()
+        (tmp_path / f"l{level}" / "main.tf").write_text(calls + AGENT.format(value='"anthropic.claude-v1"'))
+    _, report = scan_json(str(tmp_path / "l0"), "--as-of", "2024-03-01")
+    assert 1 <= len(by_rule(report, "BDR001")) <= 1001
+
+
+def test_a_refused_file_is_not_called_a_syntax_error(tmp_path: Path):
+    (tmp_path / "big.tf").write_text(AGENT.format(value='"anthropic.claude-v1"') * 12000)
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
+    [refused] = by_rule(report, "BDR000")
+    assert "syntax error" not in refused["message"] and "not parsed" in refused["message"]

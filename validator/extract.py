@@ -94,10 +94,13 @@ class _Context:
         text = cand.text
         if not text or not could_mention_model(text):
             return
+        line, counted = cand.line, 0
         for match in find_models(text):
             span = leaf.span
-            if cand.line is not None:
-                line = cand.line + text.count("\n", 0, match.start)
+            if line is not None:
+                # Counted from the previous match on, so many matches stay linear in the text.
+                line += text.count("\n", counted, match.start)
+                counted = match.start
                 span = Span(leaf.span.file, line, leaf.span.column if line == leaf.span.line else None)
             yield self._ref(span, leaf, match.ref, cand, direct=direct)
 

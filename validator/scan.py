@@ -180,7 +180,8 @@ def _may_reference(text: str, settings: Settings) -> bool:
 
 def _looks_like_iac(src: SourceFile) -> bool:
     try:
-        head = src.path.read_bytes()[:65536]
+        with src.path.open("rb") as handle:
+            head = handle.read(65536)  # never the whole file: it may be gigabytes
     except OSError:
         return True
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head

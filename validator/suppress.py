@@ -51,33 +51,38 @@ def inline_suppressions(text: str, path: str) -> list[Suppression]:
     if style is None or MARKER not in text:
         return []
     lines = text.splitlines()
+    following = _next_code_lines(lines, style)
     found: list[Suppression] = []
     for number, line in enumerate(lines, 1):
-        m = _marker(line, style)
+        m = _marker(line, style) if MARKER in line else None
         if m is None:
             continue
         alone = not line[: m.start()].strip()
-        target = _next_code_line(lines, number, style) if alone else number
+        target = following[number - 1] if alone else number
         found.append(parse_suppression(line[m.end():], Span(path, number, m.start() + 1), target))
     return found
 
 
 def _marker(line: str, style: str) -> re.Match[str] | None:
+    quotes, counted = 0, 0
     for m in _COMMENT[style].finditer(line):
-        if line[: m.start()].count('"') % 2 == 0:
+        quotes, counted = quotes + line.count('"', counted, m.start()), m.start()
+        if quotes % 2 == 0:
             return m
     return None
 
 
-def _next_code_line(lines: list[str], number: int, style: str) -> int:
-    """The line a comment standing alone applies to: the next one that is not a comment.
-
-    A blank line ends the comment's reach (it fails closed): a suppression must sit against
-    what it suppresses."""
-    following = number + 1
-    while following <= len(lines) and _COMMENT_LINE[style].match(lines[following - 1]):
-        following += 1
-    return following
+def _next_code_lines(lines: list[str], style: str) -> list[int]:
+    """For each line, the line a comment standing alone there applies to: the next one that
+    is not a comment (a blank line ends the reach: it fails closed). One pass from the end,
+    so a file of stacked comments stays linear."""
+    out = [0] * len(lines)
+    target = len(lines) + 1
+    for index in range(len(lines) - 1, -1, -1):
+        out[index] = target
+        if not _COMMENT_LINE[style].match(lines[index]):
+            target = index + 1
+    return out
 
 
 def parse_suppression(body: str, span: Span, target_line: int | None = None) -> Suppression:

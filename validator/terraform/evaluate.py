@@ -17,6 +17,10 @@ from ..model import Origin
 from .syntax import Call, Cond, Expr, Index, ListX, Lit, MapX, Opaque, Ref, Template
 
 MAX_CANDIDATES = 64
+# No real model reference is a megabyte long; a bigger value is what a hostile configuration
+# builds (doubling locals, replace() blow-ups) to exhaust memory, so it stays unknown.
+MAX_VALUE_CHARS = 1_000_000
+_TOO_LONG = f"the value is longer than {MAX_VALUE_CHARS // 1_000_000} million characters and is not evaluated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,7 @@ class Evaluator:
 
     def eval(self, node: Expr) -> list[Val]:
         method = getattr(self, "_" + type(node).__name__.lower())
-        return method(node)[:MAX_CANDIDATES]
+        return [_capped(v) for v in method(node)[:MAX_CANDIDATES]]
 
     def _lit(self, node: Lit) -> list[Val]:
         return [Val(node.value, line=node.line)]
@@ -119,7 +123,15 @@ def _first_origin(vals: Iterable[Val]) -> Origin | None:
     return next((v.origin for v in vals if v.origin is not None), None)
 
 
+def _capped(val: Val) -> Val:
+    if val.known and isinstance(val.value, (str, list, dict)) and len(val.value) > MAX_VALUE_CHARS:
+        return unknown(_TOO_LONG)
+    return val
+
+
 def _join(parts: tuple[Val, ...], line: int) -> Val:
+    if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
+        return unknown(_TOO_LONG)
     missing = next((v for v in parts if not v.known), None)
     if missing is not None:
         if _has_literal_text(parts):

@@ -90,7 +90,8 @@ def parse_path(path: Path, display: str, limit: int, cache_dir: str | None = Non
         config = parse_file(text, display)
     except HclSyntaxError as exc:
         kind = "JSON" if display.endswith(".json") else "HCL"
-        return None, Problem(Span(display, exc.line, exc.column), f"{kind} syntax error: {exc}"), text
+        message = str(exc) if exc.refused else f"{kind} syntax error: {exc}"
+        return None, Problem(Span(display, exc.line, exc.column), message), text
     if cached is not None:
         _store(cached, json.dumps(to_data(config), separators=(",", ":")).encode())
     return config, None, text

@@ -37,11 +37,14 @@ from .syntax import (
 
 
 class HclSyntaxError(Exception):
-    """A file python-hcl2 cannot parse; carries the position when lark gives one."""
+    """A file python-hcl2 cannot parse; carries the position when lark gives one.
 
-    def __init__(self, message: str, line: int = 1, column: int | None = None) -> None:
+    `refused` marks a file turned away by a limit (size, nesting), not for its syntax.
+    """
+
+    def __init__(self, message: str, line: int = 1, column: int | None = None, refused: bool = False) -> None:
         super().__init__(message)
-        self.line, self.column = line, column
+        self.line, self.column, self.refused = line, column, refused
 
 
 # python-hcl2 needs about 200 MB and 10 s per MB of HCL (5 MB: a minute and 1.3 GB), so
@@ -82,7 +85,7 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
     if len(text) > MAX_HCL_CHARS:
         raise HclSyntaxError(
             f"file has {len(text) // 1024} K characters: HCL files over {MAX_HCL_CHARS // 1024} K are not parsed"
-            " (the parser needs about 10 s and 200 MB per MB); split the file, or exclude it"
+            " (the parser needs about 10 s and 200 MB per MB); split the file, or exclude it", refused=True
         )
     text = text.lstrip("\ufeff")
     try:
@@ -97,7 +100,7 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
     except (RecursionError, VisitError) as exc:
         if not isinstance(getattr(exc, "orig_exc", exc), RecursionError):
             raise HclSyntaxError(f"cannot parse: {_short(str(exc))}") from None
-        raise HclSyntaxError("nesting too deep to parse", _deepest_line(text)) from None
+        raise HclSyntaxError("nesting too deep to parse", _deepest_line(text), refused=True) from None
     except HclSyntaxError:
         raise
     except Exception as exc:  # python-hcl2 raises assorted errors on malformed input
@@ -121,7 +124,7 @@ def _spend(chars: int, line: int) -> None:
     state.left -= chars
     if state.left < 0:
         raise HclSyntaxError(f"template expressions (${{...}}) take the file past the {MAX_HCL_CHARS // 1024} K"
-                             " characters the HCL parser is given per file", line)
+                             " characters the HCL parser is given per file", line, refused=True)
 
 
 @contextmanager
@@ -161,7 +164,7 @@ def check_depth(config: ConfigFile) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise HclSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", node.line)
+            raise HclSyntaxError(f"nesting deeper than {MAX_DEPTH} levels", node.line, refused=True)
         stack.extend((child, depth + 1) for child in _children(node))
 
 

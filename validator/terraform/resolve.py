@@ -23,6 +23,14 @@ from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
 META_ARGUMENTS = {"provider", "providers", "count", "for_each", "depends_on", "lifecycle", "provisioner",
                   "connection", "source", "version"}
 MAX_MODULE_DEPTH = 16
+# Module instances one root may create: far above real trees, and it bounds a fan-out of
+# modules calling each other several times (12 levels x 3 calls is half a million).
+MAX_MODULE_INSTANCES = 1000
+
+
+@dataclass
+class _Budget:
+    left: int = MAX_MODULE_INSTANCES
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,9 @@ class Module:
 
     def __init__(self, source: ModuleFiles, inputs: Mapping[str, Val | list[Val]], prefix: str,
                  regions: Mapping[str, str | None], loader: Loader, root: Path,
-                 ancestors: tuple[Path, ...] = ()) -> None:
+                 ancestors: tuple[Path, ...] = (), budget: _Budget | None = None) -> None:
         self.source, self.prefix, self.loader, self.root = source, prefix, loader, root
+        self.budget = budget or _Budget()
         # The directories of the modules that led here: a module that calls one of them
         # again (Terraform refuses the cycle) is not followed.
         self.ancestors = (*ancestors, source.directory.resolve())
@@ -310,12 +319,13 @@ class Module:
         directory = self.module_directory(name)
         source = self.loader.load(directory) if directory is not None else None
         if source is None or len(self.ancestors) >= MAX_MODULE_DEPTH or \
-                source.directory.resolve() in self.ancestors:
+                source.directory.resolve() in self.ancestors or self.budget.left <= 0:
             return None
+        self.budget.left -= 1
         inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in self.eval(a.expr)]
                   for a in block.attributes if a.name not in META_ARGUMENTS}
         return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
-                      self.root, self.ancestors)
+                      self.root, self.ancestors, self.budget)
 
     def module_directory(self, name: str) -> Path | None:
         block, _ = self.calls[name]

@@ -20,7 +20,8 @@ _LABELS = {"resource": 2, "data": 2, "variable": 1, "output": 1, "module": 1, "p
 def _root(text: str) -> dict[str, Node]:
     if len(text) > MAX_JSON_CHARS:
         raise HclSyntaxError(f"file has {len(text) // 1024} K characters: Terraform JSON files over"
-                             f" {MAX_JSON_CHARS // 1024} K are not read (about 20,000 resources, 4 s to resolve)")
+                             f" {MAX_JSON_CHARS // 1024} K are not read (about 20,000 resources, 4 s to resolve)",
+                             refused=True)
     try:
         root = load_json(text.lstrip("\ufeff"))
     except LoadError as exc:  # the loader reports it as a JSON syntax error already
