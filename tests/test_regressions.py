@@ -185,3 +185,12 @@ def test_a_refused_file_is_not_called_a_syntax_error(tmp_path: Path):
     _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
     [refused] = by_rule(report, "BDR000")
     assert "syntax error" not in refused["message"] and "not parsed" in refused["message"]
+
+
+def test_verbose_says_which_files_were_skipped_and_the_size_cap_is_settable(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(AGENT.format(value='"anthropic.claude-v1"'))
+    (tmp_path / "loop.tf").symlink_to(tmp_path / "loop.tf")
+    code, _, err = cli("scan", str(tmp_path), "--as-of", "2024-03-01", "--verbose")
+    assert code == 1 and "skipped loop.tf: symlink loop" in err
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--max-file-bytes", "10")
+    assert [f["rule_id"] for f in report["findings"]] == ["BDR000"]

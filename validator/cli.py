@@ -142,8 +142,12 @@ def scan(
     jobs: Annotated[int | None, typer.Option("--jobs", min=0, help="Parallel parsers (0 = all cores).")] = None,
     cache_dir: Annotated[StrOpt, typer.Option(
         "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
+    max_file_bytes: Annotated[int | None, typer.Option(
+        "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
+                       ] = False,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
     settings = _settings(_given(
@@ -151,9 +155,14 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        no_color=no_color, quiet=quiet,
+        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose,
     ), config)
     loaded, report = _run(settings)
+    if settings.verbose:
+        from .report.safe import clean
+
+        for file, why in report.skipped:
+            typer.echo(f"iac-check: skipped {clean(file)}: {why}", err=True)
     report = _baselined(report, settings)
     _emit(report, settings, loaded)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)

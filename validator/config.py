@@ -65,6 +65,7 @@ class Settings:
     jobs: int = 0
     color: bool = True
     quiet: bool = False
+    verbose: bool = False
     max_file_bytes: int = 10 * 1024 * 1024
     deny: tuple[str, ...] = ()
     allow: tuple[str, ...] | None = None
@@ -255,6 +256,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         jobs=values.get("jobs", 0),
         color=not values.get("no-color", False),
         quiet=values.get("quiet", False),
+        verbose=values.get("verbose", False),
+        max_file_bytes=values.get("max-file-bytes", 10 * 1024 * 1024),
         deny=tuple(values.get("deny", ())),
         allow=None if allow is None else tuple(allow),
         severity={rule: spec["severity"] for rule, spec in rules.items() if "severity" in spec},

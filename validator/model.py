@@ -209,6 +209,8 @@ class Report:
     locations: dict[str, str] = field(default_factory=dict)
     catalog_overrides: tuple[str, ...] = ()
     baseline_matched: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(file, reason) for each file with an IaC name that was not scanned (`--verbose`)."""
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity and not f.suppressed)

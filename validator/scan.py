@@ -57,7 +57,9 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
     env = dict(os.environ if env is None else env)
     try:
-        sources = _distinct(list(discover(settings.paths, settings.exclude)), settings)
+        skipped: list[tuple[str, str]] = []
+        found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)))
+        sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
     _check_cache_dir(settings)
@@ -86,6 +88,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         findings=tuple(sorted(_unique(findings), key=lambda f: f.sort_key)),
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}, settings),
+        skipped=tuple(skipped),
     )
 
 
