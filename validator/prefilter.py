@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .discover import decode
+from .discover import classify, decode
 from .modelid import PROVIDERS
 from .terraform.load import read_manifest
 
@@ -79,7 +79,7 @@ class ModuleGraph:
             files = [p for p in directory.iterdir() if p.is_file()]
         except OSError:
             return [], False
-        read = [_read(p) for p in files if p.name.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json"))]
+        read = [_read(p) for p in files if classify(p.name) in ("terraform", "tfjson", "tfvars")]
         texts = [t for t in read if t is not None]
         # The `in` tests are much cheaper than the regexes, and most files call no module.
         children = [Path(os.path.normpath(directory / m.decode(errors="replace")))

@@ -16,7 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
-from ..discover import read_text
+from ..discover import classify, read_text
 from ..model import Problem, Span
 from .parse import HclSyntaxError, parse_hcl
 from .resolve import ModuleFiles
@@ -46,7 +46,7 @@ def module_files(directory: Path) -> list[Path]:
 
 
 def is_config(name: str) -> bool:
-    return name.endswith((".tf", ".tf.json"))
+    return classify(name) in ("terraform", "tfjson")
 
 
 def is_auto_tfvars(name: str) -> bool:
