@@ -179,7 +179,6 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def fails(self, fail_on: str) -> bool:
         """Whether this finding alone fails the gate (`--fail-on`)."""

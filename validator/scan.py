@@ -142,9 +142,9 @@ def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Map
     directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
                                 if s.kind in ("terraform", "tfjson"))
     var_files = tuple(_var_files(settings))
-    given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_")),
-             *(f.path for f in var_files)]
-    always = any(prefilter.mentions_model(str(v).encode()) for v in given) or bool(var_files)
+    # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
+    given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
+    always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
     roots, spanned = prefilter.relevant_roots(directories, always)
     loader.preload([p for d in sorted(spanned) for p in module_files(d)], _jobs(settings))
     options = TerraformOptions(settings.variables, var_files, env)
