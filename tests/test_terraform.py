@@ -1,4 +1,4 @@
-"""The Terraform stage: exact lines from python-hcl2's rule tree and static evaluation."""
+"""The Terraform stage: exact lines from the HCL parse tree and static evaluation."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
 from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
+from validator.terraform.syntax import Call, Opaque, Ref, Template
 
 SOURCE = '''\
 variable "use_haiku" {
@@ -65,6 +66,30 @@ def test_blocks_and_attributes_keep_their_lines():
     assert (agent.line, agent.end_line) == (21, 34)
     assert agent.attribute("foundation_model").line == 22
     assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 31
+
+
+def test_unevaluated_expressions_keep_their_source_text():
+    config = parse_hcl('locals {\n  a = var.x + 1 # why\n  b = [for m in var.ms : upper(m)]\n}\n', "main.tf")
+    attrs = {a.name: a.expr for a in config.blocks[0].attributes}
+    assert attrs["a"] == Opaque("var.x + 1", 2)
+    assert attrs["b"] == Opaque("[for m in var.ms : upper(m)]", 3)
+
+
+def test_provider_functions_keep_their_whole_name():
+    config = parse_hcl('x = provider::aws::arn_parse(var.arn)\n', "main.tf")
+    assert config.attributes[0].expr == Call("provider::aws::arn_parse", (Ref(("var", "arn"), 1),), 1)
+
+
+def test_a_template_directive_is_one_unevaluated_part():
+    # Both branches' text is not one string: reading them joined would invent a model ID.
+    text = 'x = "%{ if var.new }anthropic.claude-3-5-sonnet%{ else }anthropic.claude-v2%{ endif }:0"\n'
+    expr = parse_hcl(text, "main.tf").attributes[0].expr
+    assert expr == Template((Opaque(text[5:-4], 1), ":0"), 1, 1)
+
+
+def test_object_keys_are_names_strings_or_source():
+    expr = parse_hcl('x = { in = 1, "a b" = 2, (var.k) = 3 }\n', "main.tf").attributes[0].expr
+    assert [k for k, _ in expr.items] == ["in", "a b", "(var.k)"]
 
 
 def test_nested_object_attributes_keep_element_lines(resources):

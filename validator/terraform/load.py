@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..discover import classify, read_text
 from ..model import Problem, Span
-from .parse import HclSyntaxError, parse_hcl
+from .parse import HclSyntaxError, parse_hcl, warm_up
 from .resolve import ModuleFiles
 from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
@@ -117,11 +117,6 @@ def _store(target: Path, data: bytes) -> None:
         pass  # a cache that cannot be written only costs speed
 
 
-def _warm_up() -> None:
-    # Each worker builds python-hcl2's grammar once, before its first real file.
-    parse_hcl("a = 1\n", "warm-up.tf")
-
-
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
@@ -141,7 +136,9 @@ class ModuleLoader:
         limits = [self._limit] * len(todo)
         caches = [self._cache_dir] * len(todo)
         if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_warm_up) as pool:
+            # Built before the workers start: forked ones share it, spawned ones load it.
+            warm_up()
+            with ProcessPoolExecutor(max_workers=jobs, initializer=warm_up) as pool:
                 results = list(pool.map(parse_path, todo, displays, limits, caches, chunksize=16))
         else:
             results = [parse_path(*args) for args in zip(todo, displays, limits, caches, strict=True)]

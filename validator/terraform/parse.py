@@ -1,23 +1,28 @@
 """Parse HCL (`.tf`, `.tfvars`) into `syntax` objects with exact lines.
 
-python-hcl2's `with_meta` option does nothing in 8.x, but every node of its rule tree
-carries lark's position, so this walks the rule tree and keeps `_meta.line`. That is an
-internal attribute: the dependency is pinned to the minor version for that reason.
+The grammar is python-hcl2's (its `hcl2.lark` and post-lexer, pinned to the minor version),
+run by lark without python-hcl2's rule-tree transform and without lark's position
+propagation: together those cost more than the parse itself. Every token keeps its line
+and offset, so a node's line is its first token's and an unmodelled expression's text is
+the source between its first and last tokens.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import ClassVar
 
 import hcl2
-from hcl2.rules import base, containers, expressions, functions, indexing, literal_rules, strings
-from lark.exceptions import UnexpectedInput, VisitError
+from hcl2.postlexer import PostLexer
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
 
 from .syntax import (
     Attribute,
@@ -47,9 +52,9 @@ class HclSyntaxError(Exception):
         self.line, self.column, self.refused = line, column, refused
 
 
-# python-hcl2 needs about 200 MB and 10 s per MB of HCL (5 MB: a minute and 1.3 GB), so
-# larger files are refused with a BDR000 instead of stalling the gate. Real .tf files are
-# a few KB; 512 K characters is thousands of resources, parsed in about 5 s and 110 MB.
+# The parser needs about 7 s and 120 MB per MB of HCL (5 MB: most of a minute and 600 MB),
+# so larger files are refused with a BDR000 instead of stalling the gate. Real .tf files
+# are a few KB; 512 K characters is thousands of resources, parsed in about 4 s and 60 MB.
 MAX_HCL_CHARS = 512 * 1024
 # Blocks and expressions nested deeper than this are refused with their line. It is far
 # above real code, and low enough that walking the tree can never exhaust Python's stack,
@@ -85,25 +90,22 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
     if len(text) > MAX_HCL_CHARS:
         raise HclSyntaxError(
             f"file has {len(text) // 1024} K characters: HCL files over {MAX_HCL_CHARS // 1024} K are not parsed"
-            " (the parser needs about 10 s and 200 MB per MB); split the file, or exclude it", refused=True
+            " (the parser needs about 7 s and 120 MB per MB); split the file, or exclude it", refused=True
         )
     text = text.lstrip("\ufeff")
     try:
         with hcl_budget(), _stack_headroom(_PARSER_FRAMES):
             _spend(len(text), 1)
-            tree = hcl2.parses(text)
-            body = tree.children[0]
-            config = ConfigFile(path, _blocks(body), _attributes(body))
+            body = _parse(text).children[0]
+            config = _Walker(text).config(path, body)
     except UnexpectedInput as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise HclSyntaxError(_short(first), exc.line or 1, exc.column or None) from None
-    except (RecursionError, VisitError) as exc:
-        if not isinstance(getattr(exc, "orig_exc", exc), RecursionError):
-            raise HclSyntaxError(f"cannot parse: {_short(str(exc))}") from None
+    except RecursionError:
         raise HclSyntaxError("nesting too deep to parse", _deepest_line(text), refused=True) from None
     except HclSyntaxError:
         raise
-    except Exception as exc:  # python-hcl2 raises assorted errors on malformed input
+    except Exception as exc:  # lark raises assorted errors on malformed input
         raise HclSyntaxError(f"cannot parse: {type(exc).__name__}: {_short(str(exc))}") from None
     check_depth(config)
     return config
@@ -196,90 +198,227 @@ def _short(message: str) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-def _line(rule: Any) -> int:
-    meta = getattr(rule, "_meta", None)
-    return getattr(meta, "line", None) or 1
+
+# lark stores the built parser here (a pickle, checked against the grammar and options):
+# building it takes seconds, loading it a tenth of one. Where the package directory cannot
+# be written, lark says nothing and builds the parser in each run.
+_GRAMMAR_CACHE = Path(__file__).with_name(".hcl-grammar.cache")
 
 
-def _blocks(body: Any) -> tuple[Block, ...]:
-    return tuple(_block(c) for c in body.children if isinstance(c, base.BlockRule))
+@functools.cache
+def _parser() -> Lark:
+    return Lark.open("hcl2.lark", rel_to=hcl2.__file__, parser="lalr", postlex=PostLexer(),
+                     propagate_positions=False, cache=str(_GRAMMAR_CACHE))
 
 
-def _attributes(body: Any) -> tuple[Attribute, ...]:
-    out = tuple(
-        Attribute(c.identifier.serialize(), expr(c.expression), _line(c), c._meta.column)
-        for c in body.children
-        if isinstance(c, base.AttributeRule)
-    )
-    first: dict[str, int] = {}
-    for attr in out:
-        # Terraform refuses the file ("Attribute redefined"); reading on would report a
-        # model that is never deployed, or hide the one that is.
-        if attr.name in first:
-            raise HclSyntaxError(f"duplicate attribute '{attr.name}' (first at line {first[attr.name]})",
-                                 attr.line, attr.column)
-        first[attr.name] = attr.line
-    return out
+def _parse(text: str) -> Tree:
+    # The grammar has no end-of-file token: its last statement needs a newline.
+    return _parser().parse(text + "\n")
 
 
-def _block(rule: Any) -> Block:
-    names = [c for c in rule.children if isinstance(c, (literal_rules.IdentifierRule, strings.StringRule))]
-    labels = tuple(_label(n) for n in names)
-    body = next(c for c in rule.children if isinstance(c, base.BodyRule))
-    meta = rule._meta
-    # lark's end position is one past the last character: column 1 means the line before.
-    end = (meta.end_line - 1 if meta.end_column == 1 else meta.end_line) if meta.end_line else _line(rule)
-    return Block(labels[0], labels[1:], _line(rule), end, _attributes(body), _blocks(body))
+def warm_up() -> None:
+    """Build the parser now, so that processes forked later share it."""
+    _parser()
 
 
-def _label(rule: Any) -> str:
-    text = rule.serialize()
-    return text[1:-1] if text.startswith('"') and text.endswith('"') else text
+def _kids(tree: Tree) -> list[Tree]:
+    """The subtrees of `tree` that are not newlines or comments."""
+    return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
-def expr(rule: Any) -> Expr:
-    """Turn one expression rule into a syntax tree; anything unmodelled becomes Opaque."""
-    while isinstance(rule, expressions.ExprTermRule) and _inner(rule) is not None:
-        rule = _inner(rule)
-    line = _line(rule)
-    handler = _HANDLERS.get(type(rule))
-    if handler is not None:
-        return handler(rule, line)
-    return Opaque(_text(rule), line)
+def _edge(node: Tree | Token, last: bool = False) -> Token | None:
+    """The first (or last) token of a subtree, leaving out newlines and comments."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Token):
+            return current
+        if current.data != "new_line_or_comment":
+            stack.extend(current.children if last else reversed(current.children))
+    return None
 
 
-def _inner(rule: Any) -> Any:
-    kids = [c for c in rule.children if isinstance(c, base.LarkRule) and not _is_trivia(c)]
-    return kids[0] if len(kids) == 1 else None
+def _line(node: Tree | Token, default: int = 1) -> int:
+    token = _edge(node)
+    return token.line if token is not None and token.line else default
 
 
-def _is_trivia(rule: Any) -> bool:
-    return type(rule).__name__ == "NewLineOrCommentRule"
+def _token_text(tree: Tree) -> str:
+    token = _edge(tree)
+    return str(token) if token is not None else ""
 
 
-def _text(rule: Any) -> str:
-    try:
-        text = str(rule.serialize())
-    except Exception:
-        return "<expression>"
-    return text[2:-1] if text.startswith("${") and text.endswith("}") else text
+class _Walker:
+    """Builds syntax objects from lark's tree of one text (a file, or one `${...}`)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def config(self, path: str, body: Tree) -> ConfigFile:
+        return ConfigFile(path, self._blocks(body), self._attributes(body))
+
+    def _source(self, node: Tree | Token) -> str:
+        first, last = _edge(node), _edge(node, last=True)
+        if first is None or last is None or first.start_pos is None or last.end_pos is None:
+            return "<expression>"
+        return self._text[first.start_pos : last.end_pos].strip()
+
+    def _blocks(self, body: Tree) -> tuple[Block, ...]:
+        return tuple(self._block(c) for c in _kids(body) if c.data == "block")
+
+    def _attributes(self, body: Tree) -> tuple[Attribute, ...]:
+        out = []
+        first: dict[str, int] = {}
+        for node in _kids(body):
+            if node.data != "attribute":
+                continue
+            name = _edge(node)
+            attr = Attribute(str(name), self.expr(node.children[-1]), name.line, name.column)  # type: ignore[union-attr]
+            # Terraform refuses the file ("Attribute redefined"); reading on would report a
+            # model that is never deployed, or hide the one that is.
+            if attr.name in first:
+                raise HclSyntaxError(f"duplicate attribute '{attr.name}' (first at line {first[attr.name]})",
+                                     attr.line, attr.column)
+            first[attr.name] = attr.line
+            out.append(attr)
+        return tuple(out)
+
+    def _block(self, node: Tree) -> Block:
+        labels = tuple(self._label(c) for c in _kids(node) if c.data != "body")
+        body = next(c for c in node.children if isinstance(c, Tree) and c.data == "body")
+        closing = node.children[-1]
+        end = closing.line if isinstance(closing, Token) and closing.line else _line(node)
+        return Block(labels[0], labels[1:], _line(node), end, self._attributes(body), self._blocks(body))
+
+    def _label(self, node: Tree) -> str:
+        text = self._source(node)
+        return text[1:-1] if node.data == "string" and len(text) >= 2 else text
+
+    def expr(self, node: Tree | Token) -> Expr:
+        """Turn one expression subtree into a syntax tree; anything unmodelled becomes Opaque."""
+        while isinstance(node, Tree) and node.data == "expr_term" and len(inner := _kids(node)) == 1:
+            node = inner[0]
+        line = _line(node)
+        handler = self._handlers.get(node.data) if isinstance(node, Tree) else None
+        if handler is not None:
+            return handler(self, node, line)
+        return Opaque(self._source(node), line)
+
+    def _literal(self, node: Tree, line: int) -> Expr:
+        text = _token_text(node)
+        return Lit({"true": True, "false": False, "null": None}.get(text, text), line)
+
+    def _number(self, node: Tree, line: int) -> Expr:
+        text = _token_text(node)
+        try:
+            return Lit(int(text) if node.data == "int_lit" else float(text), line)
+        except ValueError:
+            return Opaque(text, line)
+
+    def _identifier(self, node: Tree, line: int) -> Expr:
+        return Ref((_token_text(node),), line)
+
+    def _string(self, node: Tree, line: int) -> Expr:
+        parts: list[str | Expr] = []
+        pieces = [p.children[0] for p in node.children if isinstance(p, Tree) and p.data == "string_part"]
+        i = 0
+        while i < len(pieces):
+            piece = pieces[i]
+            if isinstance(piece, Token):
+                parts.append(_unescape(str(piece)))
+            elif piece.data == "interpolation":
+                parts.append(self.expr(piece.children[1]))
+            else:
+                # `%{ if }`/`%{ for }` up to its matching end is one unevaluated part.
+                end = _directive_end(pieces, i)
+                parts.append(Opaque(self._text[_edge(piece).start_pos : _edge(pieces[end], last=True).end_pos],
+                                    line))  # type: ignore[union-attr]
+                i = end
+            i += 1
+        return _template(parts, line, line)
+
+    def _heredoc(self, node: Tree, line: int) -> Expr:
+        raw = _token_text(node)
+        m = _HEREDOC.match(raw)
+        if not m:
+            return Opaque(raw, line)
+        body = m.group(3).replace("\r\n", "\n")
+        if m.group(1):
+            lines = body.split("\n")
+            indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+            body = "\n".join(x[indent:] for x in lines)
+        return _template(_split_interpolations(body, line + 1), line, line + 1)
+
+    def _function(self, node: Tree, line: int) -> Expr:
+        # `provider::aws::arn_parse(...)` has three identifiers before the parenthesis.
+        name = "::".join(_token_text(c) for c in node.children if isinstance(c, Tree) and c.data == "identifier")
+        args = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
+        return Call(name, () if args is None else tuple(self.expr(a) for a in _kids(args)), line)
+
+    def _conditional(self, node: Tree, line: int) -> Expr:
+        parts = _kids(node)
+        if len(parts) != 3:
+            return Opaque(self._source(node), line)
+        return Cond(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), line)
+
+    def _tuple(self, node: Tree, line: int) -> Expr:
+        return ListX(tuple(self.expr(c) for c in _kids(node)), line)
+
+    def _object(self, node: Tree, line: int) -> Expr:
+        items: list[tuple[str, Expr]] = []
+        for elem in _kids(node):
+            key, value = elem.children[0], elem.children[-1]
+            items.append((self._key(key), self.expr(value)))
+        return MapX(tuple(items), line)
+
+    def _key(self, node: Tree) -> str:
+        key = self.expr(node.children[0])
+        if isinstance(key, Lit) and isinstance(key.value, str):
+            return key.value
+        return self._source(node)
+
+    def _get_attr(self, node: Tree, line: int) -> Expr:
+        target = self.expr(node.children[0])
+        if isinstance(target, Ref):
+            return Ref((*target.parts, _token_text(node.children[1].children[-1])), line)
+        return Opaque(self._source(node), line)
+
+    def _index(self, node: Tree, line: int) -> Expr:
+        target = self.expr(node.children[0])
+        index = node.children[1]
+        inner = _kids(index)
+        key = self.expr(inner[0]) if inner else Lit(int(str(index.children[-1])), line)  # `.0` short index
+        if isinstance(target, Ref) and isinstance(key, Lit) and isinstance(key.value, (str, int)):
+            return Ref((*target.parts, key.value), line)
+        return Index(target, key, line)
+
+    _handlers: ClassVar[dict[str, Callable[[_Walker, Tree, int], Expr]]] = {
+        "literal_value": _literal,
+        "int_lit": _number,
+        "float_lit": _number,
+        "identifier": _identifier,
+        "string": _string,
+        "heredoc_template": _heredoc,
+        "heredoc_template_trim": _heredoc,
+        "function_call": _function,
+        "conditional": _conditional,
+        "tuple": _tuple,
+        "object": _object,
+        "get_attr_expr_term": _get_attr,
+        "index_expr_term": _index,
+    }
 
 
-def _literal(rule: Any, line: int) -> Expr:
-    text = rule.serialize()
-    return Lit({"true": True, "false": False, "null": None}.get(text, text), line)
-
-
-def _number(rule: Any, line: int) -> Expr:
-    value = rule.serialize()
-    try:
-        return Lit(int(value) if isinstance(rule, literal_rules.IntLitRule) else float(value), line)
-    except (TypeError, ValueError):
-        return Opaque(str(value), line)
-
-
-def _identifier(rule: Any, line: int) -> Expr:
-    return Ref((rule.serialize(),), line)
+def _directive_end(pieces: list[Tree | Token], start: int) -> int:
+    """Index of the `%{ endif }`/`%{ endfor }` closing the directive at `start` (else the last)."""
+    depth = 0
+    for i in range(start, len(pieces)):
+        kind = pieces[i].data if isinstance(pieces[i], Tree) else ""
+        depth += kind in ("template_if_start", "template_for_start")
+        depth -= kind in ("template_endif", "template_endfor")
+        if depth <= 0:
+            return i
+    return len(pieces) - 1
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -299,21 +438,6 @@ def _escape(m: re.Match[str]) -> str:
     return "\ufffd" if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF else chr(point)
 
 
-def _string(rule: Any, line: int) -> Expr:
-    parts: list[str | Expr] = []
-    for part in rule.children:
-        if not isinstance(part, strings.StringPartRule):
-            continue
-        for piece in part.children:
-            if isinstance(piece, strings.InterpolationRule):
-                parts.append(expr(piece.children[1]))
-            elif isinstance(piece, base.LarkRule):
-                parts.append(Opaque(_text(piece), line))
-            else:
-                parts.append(_unescape(str(piece.value)))
-    return _template(parts, line, line)
-
-
 def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
     merged: list[str | Expr] = []
     for p in parts:
@@ -329,19 +453,6 @@ def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
 
 # CRLF too: a Windows checkout (core.autocrlf) must not turn every heredoc opaque.
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n(.*?)\r?\n?[ \t]*\2\s*$", re.S)
-
-
-def _heredoc(rule: Any, line: int) -> Expr:
-    raw = str(rule.children[0].value)
-    m = _HEREDOC.match(raw)
-    if not m:
-        return Opaque(raw, line)
-    body = m.group(3).replace("\r\n", "\n")
-    if m.group(1):
-        lines = body.split("\n")
-        indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
-        body = "\n".join(x[indent:] for x in lines)
-    return _template(_split_interpolations(body, line + 1), line, line + 1)
 
 
 def template_expr(text: str, line: int) -> Expr:
@@ -414,9 +525,11 @@ def _parse_fragment(source: str, line: int) -> Expr:
 
 def _fragment(source: str) -> Expr | None:
     """One `${...}` expression parsed on its own, at line 1; None when it does not parse."""
+    text = f"x = {source}\n"
     try:
         with _stack_headroom(_PARSER_FRAMES):
-            return expr(hcl2.parses(f"x = {source}\n").children[0].children[0].expression)
+            attribute = _parse(text).children[0].children[0]
+            return _Walker(text).expr(attribute.children[-1])
     except Exception:
         return None
 
@@ -436,72 +549,3 @@ def _shifted_value(value: object, by: int) -> object:
     if isinstance(value, Expr):  # type: ignore[arg-type]
         return _shifted(value, by)
     return value
-
-
-def _function(rule: Any, line: int) -> Expr:
-    name = rule.children[0].serialize()
-    args = next((c for c in rule.children if isinstance(c, functions.ArgumentsRule)), None)
-    items = () if args is None else tuple(
-        expr(a) for a in args.children if isinstance(a, expressions.ExpressionRule)
-    )
-    return Call(name, items, line)
-
-
-def _conditional(rule: Any, line: int) -> Expr:
-    parts = [c for c in rule.children if isinstance(c, expressions.ExpressionRule)]
-    if len(parts) != 3:
-        return Opaque(_text(rule), line)
-    return Cond(expr(parts[0]), expr(parts[1]), expr(parts[2]), line)
-
-
-def _tuple(rule: Any, line: int) -> Expr:
-    return ListX(tuple(expr(c) for c in rule.children if isinstance(c, expressions.ExpressionRule)), line)
-
-
-def _object(rule: Any, line: int) -> Expr:
-    items: list[tuple[str, Expr]] = []
-    for elem in rule.children:
-        if not isinstance(elem, containers.ObjectElemRule):
-            continue
-        key_rule, value_rule = elem.children[0], elem.children[-1]
-        key = str(key_rule.serialize())
-        items.append((key[1:-1] if key.startswith('"') else key, expr(value_rule)))
-    return MapX(tuple(items), line)
-
-
-def _get_attr(rule: Any, line: int) -> Expr:
-    target = expr(rule.children[0])
-    name = rule.children[1].children[-1].serialize()
-    if isinstance(target, Ref):
-        return Ref((*target.parts, name), line)
-    return Opaque(_text(rule), line)
-
-
-def _index(rule: Any, line: int) -> Expr:
-    target = expr(rule.children[0])
-    index = rule.children[1]
-    key_rule = next((c for c in index.children if isinstance(c, expressions.ExpressionRule)), None)
-    if key_rule is None:  # `.0` short index
-        key: Expr = Lit(int(str(index.serialize()).lstrip(".") or 0), line)
-    else:
-        key = expr(key_rule)
-    if isinstance(target, Ref) and isinstance(key, Lit) and isinstance(key.value, (str, int)):
-        return Ref((*target.parts, key.value), line)
-    return Index(target, key, line)
-
-
-_HANDLERS: dict[type, Any] = {
-    literal_rules.LiteralValueRule: _literal,
-    literal_rules.IntLitRule: _number,
-    literal_rules.FloatLitRule: _number,
-    literal_rules.IdentifierRule: _identifier,
-    strings.StringRule: _string,
-    strings.HeredocTemplateRule: _heredoc,
-    strings.HeredocTrimTemplateRule: _heredoc,
-    functions.FunctionCallRule: _function,
-    expressions.ConditionalRule: _conditional,
-    containers.TupleRule: _tuple,
-    containers.ObjectRule: _object,
-    indexing.GetAttrExprTermRule: _get_attr,
-    indexing.IndexExprTermRule: _index,
-}

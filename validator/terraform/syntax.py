@@ -1,6 +1,6 @@
 """Terraform's configuration as plain data: blocks, attributes and expression trees.
 
-The parser builds these from python-hcl2's rule tree, and the `.tf.json` reader from JSON,
+The HCL parser builds these from lark's parse tree, and the `.tf.json` reader from JSON,
 so the resolver evaluates one small expression language whatever the file syntax was.
 """
 
