@@ -29,7 +29,7 @@ from validator.jsonpos import Node
 from validator.model import Report
 from validator.report import RenderOptions, render
 from validator.scan import run_scan
-from validator.terraform.load import PARALLEL_THRESHOLD
+from validator.workers import PARALLEL_THRESHOLD
 
 AS_OF = date(2026, 6, 1)
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,10 +268,10 @@ def test_output_does_not_depend_on_file_creation_order(docs, random):
 
 
 def test_output_is_the_same_for_every_jobs_value():
-    # Enough Terraform files for the parser's process pool to start.
+    # Enough files and directories for the prefilter and the parser to use the process pool.
     docs = [terraform_doc([TF_KINDS[i % len(TF_KINDS)], "variable"], [MODELS[i % len(MODELS)]] * 2, ["", "# x"],
                           "\n", f"m{i}.tf", f"m{i}") for i in range(PARALLEL_THRESHOLD + 6)]
-    files: dict[str, str | bytes] = {f"mod{i % 3}/{d.name}": d.text for i, d in enumerate(docs)}
+    files: dict[str, str | bytes] = {f"mod{i % (PARALLEL_THRESHOLD + 2)}/{d.name}": d.text for i, d in enumerate(docs)}
     files["mod0/broken.tf"] = 'resource "aws_bedrockagent_agent" "b" {\n  foundation_model = "anthropic.claude-v1"\n'
     outputs = {jobs: rendered(scan_files(files, jobs)) for jobs in (1, 2, 3)}
     assert outputs[1] == outputs[2] == outputs[3]

@@ -56,7 +56,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (),
     file is scanned only when it points inside the directory being walked.
     """
     skip = on_skip or (lambda _display, _reason: None)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for arg in paths:
         root = Path(arg)
         if not root.exists():
@@ -70,14 +70,12 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (),
                 yield SourceFile(root, arg, kind)
             continue
         found = list(_walk(root, exclude, skip))
-        real_root = root.resolve()
-        reals = [_real(entry, root, real_root) for entry in found]
         # A file reached as itself and through symlinks is reported under its own name:
         # that is the one a reviewer opens (an annotation on a symlink shows nothing).
-        named = {}
-        for real, entry in sorted(zip(reals, found, strict=True), key=lambda pair: pair[1].path.is_symlink()):
+        named: dict[str, SourceFile] = {}
+        for entry, real, _ in sorted(found, key=lambda item: item[2]):
             named.setdefault(real, entry)
-        for real, entry in zip(reals, found, strict=True):
+        for entry, real, _ in found:
             if named[real] is not entry:
                 skip(entry.display, f"the same file as {named[real].display}")
             elif real not in seen:  # else given twice on the command line
@@ -85,36 +83,52 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (),
                 yield entry
 
 
-def _real(entry: SourceFile, root: Path, real_root: Path) -> Path:
-    # No symlinked directory is entered, so only a symlinked file needs the (costly) resolve.
-    return entry.path.resolve() if entry.path.is_symlink() else real_root / entry.path.relative_to(root)
+def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[tuple[SourceFile, str, bool]]:
+    """Files under `root` with their real paths and whether they are symlinks, in a stable
+    order: a directory's files, then its subdirectories', each by name.
 
-
-def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[SourceFile]:
+    os.scandir's entries know from the directory listing whether a name is a regular file,
+    a directory or a symlink: only symlinks and odd files cost a stat of their own.
+    """
     real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        kept = []
-        for d in sorted(dirnames):
-            display = _display(root, base / d)
-            if d in SKIP_DIRS or _excluded(display, exclude):
+    pending = [(str(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirectories = []
+        for entry in filter(_is_dir, entries):
+            display = prefix + entry.name
+            if entry.name in SKIP_DIRS or _excluded(display, exclude):
                 continue
-            if (base / d).is_symlink():
+            if entry.is_symlink():
                 skip(display, "symlinked directory: not followed")
             else:
-                kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            kind = classify(name)
-            path = base / name
-            display = _display(root, path)
+                subdirectories.append((entry.path, display + "/"))
+        for entry in entries:
+            kind = None if _is_dir(entry) else classify(entry.name)
+            display = prefix + entry.name
             if not kind or _excluded(display, exclude):
                 continue
-            reason = _unscannable(path) or _escapes(path, real_root)
+            path, link = Path(entry.path), entry.is_symlink()
+            odd = link or not entry.is_file(follow_symlinks=False)
+            reason = (_unscannable(path) or _escapes(path, real_root)) if odd else None
             if reason:
                 skip(display, reason)
             else:
-                yield SourceFile(path, display, kind)
+                real = str(path.resolve()) if link else os.path.join(real_root, display)
+                yield SourceFile(path, display, kind), real, link
+        pending.extend(reversed(subdirectories))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _unscannable(path: Path) -> str | None:
@@ -139,10 +153,6 @@ def _escapes(path: Path, real_root: Path) -> str | None:
     if path.is_symlink() and not path.resolve().is_relative_to(real_root):
         return "symlink to a file outside the scanned directory: not followed"
     return None
-
-
-def _display(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _excluded(display: str, patterns: Sequence[str]) -> bool:

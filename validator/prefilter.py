@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .discover import classify, decode
 from .modelid import PROVIDERS
 from .terraform.load import read_manifest
+from .workers import Workers
 
 # `bedrock` covers every Bedrock resource type and ARN; the provider prefixes cover model
 # IDs written anywhere; Lex and Wisdom resources hold models under other names.
@@ -32,18 +33,18 @@ def mentions_model(data: bytes) -> bool:
     return any(needle in low for needle in NEEDLES)
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str | Path) -> bytes | None:
     """A file's bytes for the needle test (UTF-16/32 re-encoded); None when it cannot be read,
     which counts as a hit: the parser then reports the file instead of it being skipped."""
     try:
-        if not path.is_file():  # a FIFO named in file() would block the scan for ever
+        if not os.path.isfile(path):  # a FIFO named in file() would block the scan for ever
             return b""
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read(MAX_READ)
     except OSError:
         return None
     if data[:1] in (b"\xff", b"\xfe", b"\x00"):
-        text, _ = decode(data, path.name)
+        text, _ = decode(data, os.path.basename(path))
         return text.encode() if text is not None else data
     return data
 
@@ -57,36 +58,55 @@ def _inside(directory: Path, name: bytes) -> Path | None:
         return None
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a symlink loop, or a target we may not stat
+        return False
+
+
+def scan_directory(directory: Path) -> tuple[list[Path], bool]:
+    """The local module directories `directory` calls, and whether its files (or the files
+    they read with file()/templatefile()) hold model-related text. Reads, never parses."""
+    try:
+        with os.scandir(directory) as listing:
+            names = [e.path for e in listing if classify(e.name) in ("terraform", "tfjson", "tfvars") and _is_file(e)]
+    except OSError:
+        return [], False
+    read = [_read(name) for name in names]
+    texts = [t for t in read if t is not None]
+    # The `in` tests are much cheaper than the regexes, and most files call no module.
+    children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
+                for t in texts if b"source" in t for m in _MODULE_SOURCE.findall(t)]
+    targets = [_inside(directory, m) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)]
+    read += [_read(target) for target in targets if target is not None]
+    return children, any(t is None or mentions_model(t) for t in read)
+
+
 class ModuleGraph:
     """Which directories call which, and which hold model-related text, read without parsing."""
 
     def __init__(self) -> None:
         self.calls: dict[Path, list[Path]] = {}
         self.hits: dict[Path, bool] = {}
+        self._visited: set[Path] = set()
+
+    def scan(self, directories: Sequence[Path], workers: Workers) -> None:
+        """Read many directories at once (across processes when there are enough)."""
+        todo = [d for d in directories if d not in self.calls]
+        for directory, (children, hit) in zip(todo, workers.map(scan_directory, todo), strict=True):
+            self.calls[directory], self.hits[directory] = children, hit
 
     def visit(self, directory: Path) -> None:
         pending = [Path(os.path.normpath(directory))]
         while pending:
             current = pending.pop()
-            if current in self.calls:
+            if current in self._visited:
                 continue
-            children, hit = self._scan(current)
-            self.calls[current], self.hits[current] = children, hit
-            pending.extend(children)
-
-    def _scan(self, directory: Path) -> tuple[list[Path], bool]:
-        try:
-            files = [p for p in directory.iterdir() if p.is_file()]
-        except OSError:
-            return [], False
-        read = [_read(p) for p in files if classify(p.name) in ("terraform", "tfjson", "tfvars")]
-        texts = [t for t in read if t is not None]
-        # The `in` tests are much cheaper than the regexes, and most files call no module.
-        children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
-                    for t in texts if b"source" in t for m in _MODULE_SOURCE.findall(t)]
-        targets = [_inside(directory, m) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)]
-        read += [_read(target) for target in targets if target is not None]
-        return children, any(t is None or mentions_model(t) for t in read)
+            self._visited.add(current)
+            if current not in self.calls:
+                self.calls[current], self.hits[current] = scan_directory(current)
+            pending.extend(self.calls[current])
 
     def closure(self, root: Path) -> set[Path]:
         # Modules `terraform init` downloaded hold code the root runs.
@@ -100,10 +120,12 @@ class ModuleGraph:
         return seen
 
 
-def relevant_roots(directories: Iterable[Path], always: bool) -> tuple[list[Path], set[Path]]:
+def relevant_roots(directories: Iterable[Path], always: bool,
+                   workers: Workers | None = None) -> tuple[list[Path], set[Path]]:
     """The root modules worth resolving, and every directory their trees span."""
     graph = ModuleGraph()
     ordered = [Path(os.path.normpath(d)) for d in directories]
+    graph.scan(ordered, workers or Workers(1))
     for d in ordered:
         graph.visit(d)
     # A module calling itself is no caller; modules that only call each other (Terraform

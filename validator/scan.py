@@ -20,11 +20,12 @@ from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
-from .terraform.parse import HclSyntaxError, parse_hcl
+from .terraform.parse import HclSyntaxError, parse_hcl, warm_up
 from .terraform.plan import looks_like_plan, parse_plan, point_at_source
 from .terraform.resolve import Loader, TerraformOptions, resolve_root
 from .terraform.syntax import ConfigFile
 from .terraform.tfjson import parse_tfvars_json
+from .workers import Workers
 
 
 class UsageError(Exception):
@@ -117,41 +118,55 @@ def _parse_all(
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
-    for done, src in enumerate(structured, 1):
-        found = _parse_structured(src, settings, region)
-        if found is not None and found[0] == "plan":
-            plans.append(found[1])
-        elif found is not None:
-            yield found[1]
-        progress(done, len(sources))
-    terraform = _parse_terraform(sources, settings, env)
+    with Workers(_jobs(settings), initializer=warm_up) as workers:
+        # The workers parse Terraform while this process reads the templates.
+        terraform = _TerraformScan(sources, settings, env, workers)
+        for done, src in enumerate(structured, 1):
+            found = _parse_structured(src, settings, region)
+            if found is not None and found[0] == "plan":
+                plans.append(found[1])
+            elif found is not None:
+                yield found[1]
+            progress(done, len(sources))
+        resolved = terraform.resolve()
     progress(len(sources), len(sources))
     # A plan scanned with its configuration points at the .tf lines and replaces the
     # source's own resolution of the same resources: the plan knows the real values.
-    moved, replaced = point_at_source([r for p in plans for r in p.resources], terraform.resources)
-    yield replace(terraform, resources=tuple(r for r in terraform.resources if r.address not in replaced))
+    moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
+    yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
     yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
 
 
-def _parse_terraform(sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str]) -> ParsedFile:
-    """Resolve every root module in the tree; the modules they call are resolved through them."""
-    displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
-    base = _base(settings)
-    loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
-                          settings.max_file_bytes, settings.cache_dir)
-    directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
-                                if s.kind in ("terraform", "tfjson"))
-    var_files = tuple(_var_files(settings))
-    # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
-    given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
-    always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
-    roots, spanned = prefilter.relevant_roots(directories, always)
-    loader.preload([p for d in sorted(spanned) for p in module_files(d)], _jobs(settings))
-    options = TerraformOptions(settings.variables, var_files, env)
-    resources = [r for root in roots if (m := loader.load(root)) is not None
-                 for r in resolve_root(m, Loader(loader.load, loader.installed, loader.read), options)]
-    suppressions = [s for display, text in loader.texts.items() for s in suppress.inline_suppressions(text, display)]
-    return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
+class _TerraformScan:
+    """Every root module in the tree; the modules they call are resolved through them.
+
+    Made in two steps so that parsing runs in the workers meanwhile: the constructor picks
+    the roots (prefilter) and starts parsing their trees, `resolve` waits and resolves.
+    """
+
+    def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
+                 workers: Workers) -> None:
+        displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
+        base = _base(settings)
+        self._loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
+                                    settings.max_file_bytes, settings.cache_dir)
+        directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
+                                    if s.kind in ("terraform", "tfjson"))
+        var_files = tuple(_var_files(settings))
+        # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
+        given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
+        always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
+        self._roots, spanned = prefilter.relevant_roots(directories, always, workers)
+        self._loader.preload([p for d in sorted(spanned) for p in module_files(d)], workers)
+        self._options = TerraformOptions(settings.variables, var_files, env)
+
+    def resolve(self) -> ParsedFile:
+        loader = self._loader
+        resources = [r for root in self._roots if (m := loader.load(root)) is not None
+                     for r in resolve_root(m, Loader(loader.load, loader.installed, loader.read), self._options)]
+        suppressions = [s for display, text in loader.texts.items()
+                        for s in suppress.inline_suppressions(text, display)]
+        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> tuple[str, ParsedFile] | None:

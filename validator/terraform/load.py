@@ -10,23 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
 from ..discover import classify, read_text
 from ..model import Problem, Span
-from .parse import HclSyntaxError, parse_hcl, warm_up
+from ..workers import Workers
+from .parse import HclSyntaxError, parse_hcl
 from .resolve import ModuleFiles
 from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')}"
-# Below this many files a process pool costs more to start than it saves.
-PARALLEL_THRESHOLD = 24
 
 
 def module_file_names(directory: Path) -> list[str]:
@@ -125,24 +123,25 @@ class ModuleLoader:
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
         self._parsed: dict[Path, Parsed] = {}
+        self._pending: tuple[list[Path], Iterator[Parsed]] | None = None
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
 
-    def preload(self, paths: Sequence[Path], jobs: int) -> None:
-        """Parse many files at once, across processes when there are enough of them."""
+    def preload(self, paths: Sequence[Path], workers: Workers) -> None:
+        """Start parsing many files at once; `load` collects the results when it needs them."""
+        self._collect()
         todo = [p for p in paths if p not in self._parsed]
-        displays = [self._display(p) for p in todo]
-        limits = [self._limit] * len(todo)
-        caches = [self._cache_dir] * len(todo)
-        if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
-            # Built before the workers start: forked ones share it, spawned ones load it.
-            warm_up()
-            with ProcessPoolExecutor(max_workers=jobs, initializer=warm_up) as pool:
-                results = list(pool.map(parse_path, todo, displays, limits, caches, chunksize=16))
-        else:
-            results = [parse_path(*args) for args in zip(todo, displays, limits, caches, strict=True)]
-        self._parsed.update(zip(todo, results, strict=True))
+        n = len(todo)
+        results = workers.map(parse_path, todo, [self._display(p) for p in todo], [self._limit] * n,
+                              [self._cache_dir] * n)
+        self._pending = (todo, results)
+
+    def _collect(self) -> None:
+        if self._pending is not None:
+            todo, results = self._pending
+            self._pending = None
+            self._parsed.update(zip(todo, results, strict=True))
 
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
@@ -158,6 +157,7 @@ class ModuleLoader:
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:
+        self._collect()
         config, problem, text = self._parsed.pop(path, None) or parse_path(
             path, self._display(path), self._limit, self._cache_dir)
         if problem is not None:

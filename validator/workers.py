@@ -1,0 +1,50 @@
+"""Run independent per-file or per-directory work across processes (`--jobs`).
+
+One pool serves a whole scan: the prefilter's directory reads and the Terraform parse go
+to the same workers, and the scan's own process does other work (CloudFormation) while
+they run. Results always come back in input order, so the output never depends on timing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+from typing import Any
+
+# Below this many items a pool costs more to start than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+class Workers:
+    """`map` over the pool when there are enough items and jobs > 1, else in this process."""
+
+    def __init__(self, jobs: int, initializer: Callable[[], None] | None = None) -> None:
+        self._jobs, self._initializer = jobs, initializer
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[..., Any], *columns: Sequence[Any]) -> Iterator[Any]:
+        """fn over the rows of `columns`: submitted now, results read (in order) when iterated.
+
+        `fn` must be a top-level function and its arguments and results plain data: they
+        cross process boundaries.
+        """
+        count = len(columns[0]) if columns else 0
+        if self._jobs <= 1 or count < PARALLEL_THRESHOLD:
+            return map(fn, *columns)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, initializer=self._initializer)
+        # A few chunks per worker: big enough to pay for the transfer, small enough to balance.
+        chunk = max(1, count // (self._jobs * 8))
+        return self._pool.map(fn, *columns, chunksize=chunk)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
