@@ -144,3 +144,24 @@ def test_byte_order_mark_is_accepted():
 def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(HclSyntaxError):
         parse_hcl("x = " + "[" * 3000 + "]" * 3000 + "\n", "deep.tf")
+
+
+def test_the_parser_cache_is_written_once_and_then_used(tmp_path, monkeypatch):
+    from validator.terraform import parse
+
+    cache = tmp_path / ".hcl-grammar.cache"
+    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", cache)
+    parse._parser.cache_clear()
+    try:
+        assert parse_hcl("a = 1\n", "main.tf").attributes[0].name == "a"
+        assert [p.name for p in tmp_path.iterdir()] == [cache.name]
+        parse._parser.cache_clear()
+        written = cache.stat().st_mtime_ns
+        assert parse_hcl("b = 2\n", "main.tf").attributes[0].name == "b"
+        assert cache.stat().st_mtime_ns == written
+        # Half-written by another process, or damaged: built again, never an error.
+        cache.write_bytes(cache.read_bytes()[:1000])
+        parse._parser.cache_clear()
+        assert parse_hcl("c = 3\n", "main.tf").attributes[0].name == "c"
+    finally:
+        parse._parser.cache_clear()

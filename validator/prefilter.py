@@ -75,9 +75,9 @@ def scan_directory(directory: Path) -> tuple[list[Path], bool]:
         return [], False
     read = [_read(name) for name in names]
     texts = [t for t in read if t is not None]
-    # The `in` tests are much cheaper than the regexes, and most files call no module.
+    # The `in` tests are much cheaper than the regexes, and most files call no local module.
     children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
-                for t in texts if b"source" in t for m in _MODULE_SOURCE.findall(t)]
+                for t in texts if b'".' in t and b"source" in t for m in _MODULE_SOURCE.findall(t)]
     targets = [_inside(directory, m) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)]
     read += [_read(target) for target in targets if target is not None]
     return children, any(t is None or mentions_model(t) for t in read)

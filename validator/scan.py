@@ -20,7 +20,7 @@ from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
-from .terraform.parse import HclSyntaxError, parse_hcl, warm_up
+from .terraform.parse import HclSyntaxError, parse_hcl
 from .terraform.plan import looks_like_plan, parse_plan, point_at_source
 from .terraform.resolve import Loader, TerraformOptions, resolve_root
 from .terraform.syntax import ConfigFile
@@ -118,7 +118,7 @@ def _parse_all(
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
-    with Workers(_jobs(settings), initializer=warm_up) as workers:
+    with Workers(_jobs(settings)) as workers:
         # The workers parse Terraform while this process reads the templates.
         terraform = _TerraformScan(sources, settings, env, workers)
         for done, src in enumerate(structured, 1):

@@ -19,8 +19,8 @@ PARALLEL_THRESHOLD = 24
 class Workers:
     """`map` over the pool when there are enough items and jobs > 1, else in this process."""
 
-    def __init__(self, jobs: int, initializer: Callable[[], None] | None = None) -> None:
-        self._jobs, self._initializer = jobs, initializer
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[..., Any], *columns: Sequence[Any]) -> Iterator[Any]:
@@ -33,7 +33,7 @@ class Workers:
         if self._jobs <= 1 or count < PARALLEL_THRESHOLD:
             return map(fn, *columns)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs, initializer=self._initializer)
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs)
         # A few chunks per worker: big enough to pay for the transfer, small enough to balance.
         chunk = max(1, count // (self._jobs * 8))
         return self._pool.map(fn, *columns, chunksize=chunk)

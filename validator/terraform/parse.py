@@ -199,9 +199,10 @@ def _short(message: str) -> str:
 
 
 
-# lark stores the built parser here (a pickle, checked against the grammar and options):
-# building it takes seconds, loading it a tenth of one. Where the package directory cannot
-# be written, lark says nothing and builds the parser in each run.
+# lark stores the built parser here (a pickle, checked against the grammar, options and
+# versions): building it takes seconds, loading it a tenth of one. Where the package
+# directory cannot be written, lark says nothing and builds the parser in each run; a
+# cache another process is still writing fails lark's check and is built again.
 _GRAMMAR_CACHE = Path(__file__).with_name(".hcl-grammar.cache")
 
 
@@ -214,11 +215,6 @@ def _parser() -> Lark:
 def _parse(text: str) -> Tree:
     # The grammar has no end-of-file token: its last statement needs a newline.
     return _parser().parse(text + "\n")
-
-
-def warm_up() -> None:
-    """Build the parser now, so that processes forked later share it."""
-    _parser()
 
 
 def _kids(tree: Tree) -> list[Tree]:
