@@ -146,12 +146,14 @@ class _TerraformScan:
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
                  workers: Workers) -> None:
-        displays = {Path(os.path.normpath(s.path)): s.display for s in sources}
+        # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
+        names = [os.path.normpath(s.path) for s in sources]
+        displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
-        self._loader = ModuleLoader(lambda p: displays.get(p) or Path(os.path.relpath(p, base)).as_posix(),
+        self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
                                     settings.max_file_bytes, settings.cache_dir)
-        directories = dict.fromkeys(Path(os.path.normpath(s.path.parent)) for s in sources
-                                    if s.kind in ("terraform", "tfjson"))
+        terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
+        directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
         # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
         given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
@@ -240,11 +242,9 @@ def _base(settings: Settings) -> Path:
 
 def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Settings) -> dict[str, str]:
     """Report file names -> paths from the current directory, for CI systems (see Report)."""
-    out = {s.display: Path(os.path.normpath(s.path)).as_posix() for s in sources}
+    paths = {s.display: s.path for s in sources}
     base = _base(settings)
-    for file in files:
-        out.setdefault(file, Path(os.path.normpath(base / file)).as_posix())
-    return out
+    return {file: Path(os.path.normpath(paths.get(file) or base / file)).as_posix() for file in files}
 
 
 def _jobs(settings: Settings) -> int:
