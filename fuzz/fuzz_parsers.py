@@ -56,15 +56,15 @@ def check(data: bytes) -> None:
 
 def _check_terraform(text: str, name: str) -> None:
     from validator.suppress import inline_suppressions
-    from validator.terraform.load import parse_file
-    from validator.terraform.parse import HclSyntaxError
+    from validator.terraform.load import parse_text, syntax_of
     from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root, root_inputs
+    from validator.terraform.syntax import ConfigFile
 
     inline_suppressions(text, name)
-    try:
-        config = parse_file(text, name)
-    except HclSyntaxError as exc:
-        assert exc.line >= 1 and "\n" not in str(exc), (exc.line, str(exc))
+    config = parse_text(syntax_of(name), text)
+    if not isinstance(config, ConfigFile):
+        message, line, _ = config
+        assert line >= 1 and "\n" not in message, (line, message)
         return
     if "tfvars" in name:
         root_inputs((config,), TerraformOptions())

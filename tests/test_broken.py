@@ -421,13 +421,13 @@ def test_nothing_found_in_the_scanned_tree_is_executed(tmp_path, catalog):
     from validator.terraform.load import _cache_file
 
     (tmp_path / "main.tf").write_text(AGENT_TF)
-    planted = _cache_file(str(tmp_path / ".cache"), "main.tf", AGENT_TF)
+    planted = _cache_file(str(tmp_path / ".cache"), "hcl", AGENT_TF)
     planted.parent.mkdir(parents=True)
     planted.write_bytes(pickle.dumps(_Planted(tmp_path / "ran")))
     with pytest.raises(UsageError, match="inside the scanned path"):
         scan(catalog, tmp_path, cache_dir=str(tmp_path / ".cache"))
     outside = tmp_path.parent / f"{tmp_path.name}-cache"
-    planted = _cache_file(str(outside), "main.tf", AGENT_TF)
+    planted = _cache_file(str(outside), "hcl", AGENT_TF)
     planted.parent.mkdir(parents=True)
     planted.write_bytes(pickle.dumps(_Planted(tmp_path / "ran")))
     assert {f.rule_id for f in scan(catalog, tmp_path, cache_dir=str(outside)).findings} == {"BDR001"}

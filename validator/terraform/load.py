@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -58,50 +59,53 @@ def _tfvars_order(name: str) -> tuple[int, str]:
     return (AUTO_TFVARS.index(name), name) if name in AUTO_TFVARS else (2, name)
 
 
-def parse_file(text: str, display: str) -> ConfigFile:
-    """Parse by file name: HCL, Terraform JSON syntax, or tfvars JSON."""
-    if display.endswith(".tfvars.json"):
-        return parse_tfvars_json(text, display)
-    if display.endswith(".tf.json"):
-        return parse_tf_json(text, display)
-    return parse_hcl(text, display)
+def syntax_of(name: str) -> str:
+    """Which parser reads a file, by its name: HCL, Terraform JSON syntax, or tfvars JSON."""
+    if name.endswith(".tfvars.json"):
+        return "tfvars.json"
+    return "tf.json" if name.endswith(".tf.json") else "hcl"
 
 
-Parsed = tuple[ConfigFile | None, Problem | None, str | None]
+Failure = tuple[str, int, int | None]
+"""Why a text did not parse: message, line, column."""
 
 
-def parse_path(path: Path, display: str, limit: int, cache_dir: str | None = None) -> Parsed:
-    """Read and parse one file: (config, problem, text). A top-level function so that a
-    process pool can run it."""
-    text, problem = read_text(path, display, limit)
-    if text is None:
-        return None, problem, None
-    cached = _cache_file(cache_dir, display, text) if cache_dir else None
+def parse_text(syntax: str, text: str, cache_dir: str | None = None) -> ConfigFile | Failure:
+    """Parse one file's text; the configuration's path is left empty for the caller to name.
+
+    The result depends on the text and the syntax alone, so identical files (the same
+    versions.tf in a hundred root modules) are parsed once. A top-level function so that a
+    process pool can run it.
+    """
+    cached = _cache_file(cache_dir, syntax, text) if cache_dir else None
     if cached is not None and cached.is_file():
         try:
             config = from_data(json.loads(cached.read_bytes()))
-            if isinstance(config, ConfigFile) and config.path == display:
-                return config, None, text
+            if isinstance(config, ConfigFile) and config.path == "":
+                return config
         except (OSError, ValueError, TypeError, KeyError, RecursionError):
             pass  # a damaged or foreign entry is parsed again and overwritten
     try:
-        config = parse_file(text, display)
+        config = _PARSERS[syntax](text, "")
     except HclSyntaxError as exc:
-        kind = "JSON" if display.endswith(".json") else "HCL"
-        message = str(exc) if exc.refused else f"{kind} syntax error: {exc}"
-        return None, Problem(Span(display, exc.line, exc.column), message), text
+        kind = "HCL" if syntax == "hcl" else "JSON"
+        return (str(exc) if exc.refused else f"{kind} syntax error: {exc}"), exc.line, exc.column
     if cached is not None:
         _store(cached, json.dumps(to_data(config), separators=(",", ":")).encode())
-    return config, None, text
+    return config
 
 
-def _cache_file(cache_dir: str, display: str, text: str) -> Path:
-    """Keyed by content, name and both parsers' versions: any change is a new entry.
+_PARSERS: dict[str, Callable[[str, str], ConfigFile]] = {
+    "hcl": parse_hcl, "tf.json": parse_tf_json, "tfvars.json": parse_tfvars_json}
+
+
+def _cache_file(cache_dir: str, syntax: str, text: str) -> Path:
+    """Keyed by content, syntax and both parsers' versions: any change is a new entry.
 
     Entries are JSON data, never code; still, whoever can write the cache can change what
     the scan sees, so it is set only on the command line and never inside the scanned tree.
     """
-    key = hashlib.blake2b(f"{CACHE_VERSION}\0{display}\0{text}".encode(), digest_size=16).hexdigest()
+    key = hashlib.blake2b(f"{CACHE_VERSION}\0{syntax}\0{text}".encode(), digest_size=16).hexdigest()
     return Path(cache_dir) / key[:2] / f"{key}.json"
 
 
@@ -122,26 +126,30 @@ class ModuleLoader:
         self._display, self._limit, self._cache_dir = display, limit, cache_dir
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
-        self._parsed: dict[Path, Parsed] = {}
-        self._pending: tuple[list[Path], Iterator[Parsed]] | None = None
+        self._read_ahead: dict[Path, tuple[str | None, Problem | None]] = {}
+        self._results: dict[tuple[str, str], ConfigFile | Failure] = {}
+        self._pending: tuple[list[tuple[str, str]], Iterator[ConfigFile | Failure]] | None = None
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
 
     def preload(self, paths: Sequence[Path], workers: Workers) -> None:
-        """Start parsing many files at once; `load` collects the results when it needs them."""
+        """Read many files and start parsing each distinct text; `load` collects the results."""
         self._collect()
-        todo = [p for p in paths if p not in self._parsed]
-        n = len(todo)
-        results = workers.map(parse_path, todo, [self._display(p) for p in todo], [self._limit] * n,
-                              [self._cache_dir] * n)
-        self._pending = (todo, results)
+        for path in paths:
+            if path not in self._read_ahead:
+                self._read_ahead[path] = read_text(path, self._display(path), self._limit)
+        texts = [(syntax_of(p.name), self._read_ahead[p][0]) for p in paths]
+        keys = [(syntax, text) for syntax, text in dict.fromkeys(texts)
+                if text is not None and (syntax, text) not in self._results]
+        self._pending = (keys, workers.map(parse_text, [k[0] for k in keys], [k[1] for k in keys],
+                                           [self._cache_dir] * len(keys)))
 
     def _collect(self) -> None:
         if self._pending is not None:
-            todo, results = self._pending
+            keys, results = self._pending
             self._pending = None
-            self._parsed.update(zip(todo, results, strict=True))
+            self._results.update(zip(keys, results, strict=True))
 
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
@@ -158,13 +166,21 @@ class ModuleLoader:
 
     def _parse(self, path: Path) -> ConfigFile | None:
         self._collect()
-        config, problem, text = self._parsed.pop(path, None) or parse_path(
-            path, self._display(path), self._limit, self._cache_dir)
-        if problem is not None:
-            self.problems.append(problem)
-        if config is not None and text is not None:
-            self.texts[config.path] = text
-        return config
+        display = self._display(path)
+        text, problem = self._read_ahead.pop(path, None) or read_text(path, display, self._limit)
+        if text is None:
+            self.problems.extend(filter(None, [problem]))
+            return None
+        key = (syntax_of(path.name), text)
+        if key not in self._results:
+            self._results[key] = parse_text(*key, self._cache_dir)
+        parsed = self._results[key]
+        if not isinstance(parsed, ConfigFile):
+            message, line, column = parsed
+            self.problems.append(Problem(Span(display, line, column), message))
+            return None
+        self.texts[display] = text
+        return replace(parsed, path=display)
 
     def read(self, path: Path) -> str | None:
         """A file a configuration reads with file() or templatefile(), inside a module it loaded.
