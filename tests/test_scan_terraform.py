@@ -163,3 +163,23 @@ def test_report_is_deterministic(tf_fixture):
     first = cli("scan", tf_fixture(""), "--as-of", "2024-03-01", "-f", "json")[1]
     second = cli("scan", tf_fixture(""), "--as-of", "2024-03-01", "-f", "json")[1]
     assert first == second
+
+
+def test_identical_files_are_parsed_once_and_reported_under_their_own_names(tmp_path: Path, monkeypatch):
+    from validator.terraform import load
+
+    agent = ('resource "aws_bedrockagent_agent" "a" {\n  agent_name = "a"\n'
+             '  foundation_model = "anthropic.claude-v1"\n}\n')
+    broken = 'resource "aws_bedrockagent_agent" "b" {\n  foundation_model = "anthropic.claude-v1"\n'
+    for name in ("team-a", "team-b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(agent)
+        (tmp_path / name / "broken.tf").write_text(broken)
+    parsed = []
+    real = load.parse_text
+    monkeypatch.setattr(load, "parse_text", lambda *args: parsed.append(args[:2]) or real(*args))
+    _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--jobs", "1")
+    assert len(parsed) == 2  # one text each, not one per file
+    assert sorted((f["rule_id"], f["file"], f["line"]) for f in report["findings"]) == [
+        ("BDR000", "team-a/broken.tf", 3), ("BDR000", "team-b/broken.tf", 3),
+        ("BDR001", "team-a/main.tf", 3), ("BDR001", "team-b/main.tf", 3)]
