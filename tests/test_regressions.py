@@ -194,3 +194,17 @@ def test_verbose_says_which_files_were_skipped_and_the_size_cap_is_settable(tmp_
     assert code == 1 and "skipped loop.tf: symlink loop" in err
     _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01", "--max-file-bytes", "10")
     assert [f["rule_id"] for f in report["findings"]] == ["BDR000"]
+
+
+def test_version_answers_without_loading_the_cli_and_says_the_same_as_the_cli():
+    import subprocess
+    import sys
+
+    probe = ("import sys; sys.argv = ['iac-check', '--version']; from validator.__main__ import main; main(); "
+             "print(sorted({'typer', 'yaml', 'jsonschema', 'validator.cli'} & set(sys.modules)))")
+    fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    line, loaded = fast.splitlines()
+    assert loaded == "[]"
+    assert line.startswith("iac-check ") and "catalog updated 2026-" in line
+    code, out, _ = cli("--version", "scan")  # any other command line goes through typer
+    assert (code, out.strip()) == (0, line)

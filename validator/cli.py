@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import replace
 from datetime import date, datetime, timezone
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from . import __version__
 from .catalog_commands import catalog_app
 from .days import parse_day
 
@@ -71,18 +69,10 @@ def load_catalog_or_exit(extra: list[str] | tuple[str, ...]) -> Catalog:
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"iac-check {__version__} (catalog updated {_catalog_date()})")
+        from .version import version_line
+
+        typer.echo(version_line())
         raise typer.Exit()
-
-
-def _catalog_date() -> str:
-    """The bundled catalog's `updated` stamp, read without loading the catalog: `--version`
-    runs in CI logs and pre-commit on every commit, so it must start fast."""
-    from .policydata import bundled
-
-    text = bundled("bedrock-lifecycle.yaml").read_text(encoding="utf-8")
-    stamp = re.search(r"^updated:\s*['\"]?([0-9-]+)", text, re.M)
-    return stamp.group(1) if stamp else "unknown"
 
 
 @app.callback()

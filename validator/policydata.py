@@ -13,8 +13,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 class PolicyDataError(Exception):
     """A data file that cannot be read or does not match its schema (exit code 2)."""
@@ -63,6 +61,8 @@ def validate(data: Any, schema_name: str, source: str) -> Any:
 
 def read_yaml(path: Path, loader: Any = None) -> Any:
     """A YAML (or JSON) file's data; any failure is one PolicyDataError naming file and line."""
+    import yaml  # here, not above: `--version` reads the catalog's date without it
+
     try:
         text = path.read_text(encoding="utf-8")
         return yaml.load(text, Loader=loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader))
