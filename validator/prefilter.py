@@ -121,8 +121,9 @@ class ModuleGraph:
 
 
 def relevant_roots(directories: Iterable[Path], always: bool,
-                   workers: Workers | None = None) -> tuple[list[Path], set[Path]]:
-    """The root modules worth resolving, and every directory their trees span."""
+                   workers: Workers | None = None) -> tuple[list[Path], list[Path]]:
+    """The root modules worth resolving, and every directory their trees span, in the order
+    resolving the roots one after another will need them."""
     graph = ModuleGraph()
     ordered = [Path(os.path.normpath(d)) for d in directories]
     graph.scan(ordered, workers or Workers(1))
@@ -132,7 +133,7 @@ def relevant_roots(directories: Iterable[Path], always: bool,
     # refuses both) are still scanned, from the first of them.
     called = {c for d, children in graph.calls.items() for c in children if c != d}
     candidates = [d for d in ordered if d not in called] + [d for d in ordered if d in called]
-    roots, spanned, covered = [], set(), set()
+    roots, spanned, covered = [], {}, set()
     for root in candidates:
         if root in covered:
             continue
@@ -140,5 +141,5 @@ def relevant_roots(directories: Iterable[Path], always: bool,
         covered |= tree
         if always or any(graph.hits.get(d) for d in tree):
             roots.append(root)
-            spanned |= tree
-    return roots, spanned
+            spanned.update(dict.fromkeys(sorted(tree)))
+    return roots, list(spanned)

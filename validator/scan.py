@@ -159,7 +159,7 @@ class _TerraformScan:
         given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
         always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
         self._roots, spanned = prefilter.relevant_roots(directories, always, workers)
-        self._loader.preload([p for d in sorted(spanned) for p in module_files(d)], workers)
+        self._loader.preload([p for d in spanned for p in module_files(d)], workers)
         self._options = TerraformOptions(settings.variables, var_files, env)
 
     def resolve(self) -> ParsedFile:

@@ -128,28 +128,41 @@ class ModuleLoader:
         self._installed: dict[Path, dict[str, Path]] = {}
         self._read_ahead: dict[Path, tuple[str | None, Problem | None]] = {}
         self._results: dict[tuple[str, str], ConfigFile | Failure] = {}
-        self._pending: tuple[list[tuple[str, str]], Iterator[ConfigFile | Failure]] | None = None
+        self._pending: Iterator[tuple[tuple[str, str], ConfigFile | Failure]] | None = None
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
 
     def preload(self, paths: Sequence[Path], workers: Workers) -> None:
-        """Read many files and start parsing each distinct text; `load` collects the results."""
-        self._collect()
+        """Read many files and start parsing each distinct text; results are taken as they
+        come, in this order, so resolving the first root overlaps parsing the last."""
+        self._drain()
         for path in paths:
             if path not in self._read_ahead:
                 self._read_ahead[path] = read_text(path, self._display(path), self._limit)
         texts = [(syntax_of(p.name), self._read_ahead[p][0]) for p in paths]
         keys = [(syntax, text) for syntax, text in dict.fromkeys(texts)
                 if text is not None and (syntax, text) not in self._results]
-        self._pending = (keys, workers.map(parse_text, [k[0] for k in keys], [k[1] for k in keys],
-                                           [self._cache_dir] * len(keys)))
+        results = workers.map(parse_text, [k[0] for k in keys], [k[1] for k in keys], [self._cache_dir] * len(keys))
+        self._pending = zip(keys, results, strict=True)
 
-    def _collect(self) -> None:
-        if self._pending is not None:
-            keys, results = self._pending
+    def _result(self, key: tuple[str, str]) -> ConfigFile | Failure:
+        while key not in self._results and self._pending is not None:
+            self._take()
+        if key not in self._results:
+            self._results[key] = parse_text(*key, self._cache_dir)
+        return self._results[key]
+
+    def _take(self) -> None:
+        item = next(self._pending, None) if self._pending is not None else None
+        if item is None:
             self._pending = None
-            self._results.update(zip(keys, results, strict=True))
+        else:
+            self._results[item[0]] = item[1]
+
+    def _drain(self) -> None:
+        while self._pending is not None:
+            self._take()
 
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
@@ -165,16 +178,12 @@ class ModuleLoader:
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:
-        self._collect()
         display = self._display(path)
         text, problem = self._read_ahead.pop(path, None) or read_text(path, display, self._limit)
         if text is None:
             self.problems.extend(filter(None, [problem]))
             return None
-        key = (syntax_of(path.name), text)
-        if key not in self._results:
-            self._results[key] = parse_text(*key, self._cache_dir)
-        parsed = self._results[key]
+        parsed = self._result((syntax_of(path.name), text))
         if not isinstance(parsed, ConfigFile):
             message, line, column = parsed
             self.problems.append(Problem(Span(display, line, column), message))
