@@ -198,7 +198,6 @@ def _short(message: str) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-
 # lark stores the built parser here (a pickle, checked against the grammar, options and
 # versions): building it takes seconds, loading it a tenth of one. Where the package
 # directory cannot be written, lark says nothing and builds the parser in each run; a
