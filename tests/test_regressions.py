@@ -208,3 +208,14 @@ def test_version_answers_without_loading_the_cli_and_says_the_same_as_the_cli():
     assert line.startswith("iac-check ") and "catalog updated 2026-" in line
     code, out, _ = cli("--version", "scan")  # any other command line goes through typer
     assert (code, out.strip()) == (0, line)
+
+
+def test_default_jobs_are_the_cores_this_process_may_run_on(monkeypatch):
+    from types import SimpleNamespace
+
+    from validator.scan import _jobs
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert _jobs(SimpleNamespace(jobs=None)) == 2
+    assert _jobs(SimpleNamespace(jobs=3)) == 3

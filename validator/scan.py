@@ -248,7 +248,9 @@ def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Se
 
 
 def _jobs(settings: Settings) -> int:
-    return settings.jobs or os.cpu_count() or 1
+    # The cores this process may run on: a CI container pinned to 2 of a host's 64 gets 2.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return settings.jobs or cores or 1
 
 
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:
