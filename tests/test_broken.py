@@ -85,6 +85,9 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "escaped-model.tf": Finds(((CLAUDE_V1_EOL, 3),)),  # "anthropic.claude\u002dv1" is that model
     "empty.tf": Nothing("an empty configuration is valid and names no model"),
     "duplicate-attribute.tf": Error(4, 3, "duplicate attribute 'foundation_model' (first at line 3)"),
+    # Terraform refuses both; reading on would report a model from a file that never applies.
+    "unclosed-directive.tf": Error(4, None, "%{ if } directive is never closed"),
+    "mismatched-directive.tf": Error(9, None, "%{ endif } without its opening directive"),
     "deep-nesting.tf": Error(2, None, f"nesting deeper than {MAX_DEPTH} levels"),
     "truncated.tf.json": Error(3, 17, "JSON syntax error: unterminated string"),
     "duplicate-key.tf.json": Error(3, 3, "duplicate key 'foundation_model' (first at line 2)"),

@@ -63,3 +63,22 @@ def test_template_read_with_templatefile_counts(tmp_path: Path):
     (tmp_path / "p.tpl").write_text('{"Resource": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v1"}')
     _, report = scan_json(str(tmp_path), "--as-of", "2024-03-01")
     assert [f["line"] for f in by_rule(report, "BDR001")] == [2]
+
+
+def test_a_file_the_prefilter_may_not_read_counts_as_model_text(tmp_path: Path, monkeypatch):
+    # Unreadable is not "no model": the tree is parsed, and the parser reports what it cannot read.
+    import os
+
+    from validator import prefilter
+
+    (tmp_path / "main.tf").write_text('locals {\n  prompt = file("prompt.txt")\n}\n')
+    (tmp_path / "prompt.txt").write_text("Use anthropic.claude-v1 for this.\n")
+    real_stat = os.stat
+
+    def denied(path, *args, **kwargs):
+        if str(path).endswith("prompt.txt"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(prefilter.os, "stat", denied)
+    assert relevant_roots([tmp_path], always=False)[0] == [tmp_path]

@@ -183,3 +183,15 @@ def test_identical_files_are_parsed_once_and_reported_under_their_own_names(tmp_
     assert sorted((f["rule_id"], f["file"], f["line"]) for f in report["findings"]) == [
         ("BDR000", "team-a/broken.tf", 3), ("BDR000", "team-b/broken.tf", 3),
         ("BDR001", "team-a/main.tf", 3), ("BDR001", "team-b/main.tf", 3)]
+
+
+def test_attribute_of_a_map_entry_chosen_by_a_variable_is_resolved(tmp_path: Path):
+    # `local.models[var.env].id` was an unevaluated expression (a BDR005 note) and hid an EOL model.
+    (tmp_path / "main.tf").write_text(
+        'variable "env" {\n  default = "prod"\n}\n\nlocals {\n  models = {\n'
+        '    prod    = { id = "anthropic.claude-v1" }\n    staging = { id = "anthropic.claude-v2:1" }\n  }\n}\n\n'
+        'resource "aws_bedrockagent_agent" "support" {\n  agent_name       = "support"\n'
+        '  foundation_model = local.models[var.env].id\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-11-28", "--region", "us-east-1")
+    assert [(f["rule_id"], f["line"], f["model_id"]) for f in report["findings"]] == [
+        ("BDR001", 14, "anthropic.claude-v1")]

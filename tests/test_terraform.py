@@ -8,7 +8,7 @@ import pytest
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
 from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
-from validator.terraform.syntax import Call, Opaque, Ref, Template
+from validator.terraform.syntax import Call, Index, Lit, Opaque, Ref, Template
 
 SOURCE = '''\
 variable "use_haiku" {
@@ -68,11 +68,21 @@ def test_blocks_and_attributes_keep_their_lines():
     assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 31
 
 
-def test_unevaluated_expressions_keep_their_source_text():
-    config = parse_hcl('locals {\n  a = var.x + 1 # why\n  b = [for m in var.ms : upper(m)]\n}\n', "main.tf")
+def test_unevaluated_expressions_keep_their_source_text_without_comments():
+    config = parse_hcl('locals {\n  a = var.x + 1 # why\n  b = [ # first\n    for m in var.ms : upper(m)\n  ]\n'
+                       '  c = var.long\n    + var.more\n}\n', "main.tf")
     attrs = {a.name: a.expr for a in config.blocks[0].attributes}
     assert attrs["a"] == Opaque("var.x + 1", 2)
-    assert attrs["b"] == Opaque("[for m in var.ms : upper(m)]", 3)
+    assert attrs["b"] == Opaque("[ for m in var.ms : upper(m) ]", 3)
+    assert attrs["c"] == Opaque("var.long + var.more", 6)
+
+
+def test_attribute_access_on_a_computed_value_is_an_index():
+    config = parse_hcl('x = [\n  1,\n]\ny = jsondecode(var.doc).models[0].id\nz = 1e5000\n', "main.tf")
+    attrs = {a.name: a.expr for a in config.attributes}
+    call = Call("jsondecode", (Ref(("var", "doc"), 4),), 4)
+    assert attrs["y"] == Index(Index(Index(call, Lit("models", 4), 4), Lit(0, 4), 4), Lit("id", 4), 4)
+    assert attrs["z"] == Opaque("1e5000", 5)  # not a number JSON can carry
 
 
 def test_provider_functions_keep_their_whole_name():
@@ -88,8 +98,8 @@ def test_a_template_directive_is_one_unevaluated_part():
 
 
 def test_object_keys_are_names_strings_or_source():
-    expr = parse_hcl('x = { in = 1, "a b" = 2, (var.k) = 3 }\n', "main.tf").attributes[0].expr
-    assert [k for k, _ in expr.items] == ["in", "a b", "(var.k)"]
+    expr = parse_hcl('x = { in = 1, "a b" = 2, (var.k) = 3, "${var.p}-x" = 4 }\n', "main.tf").attributes[0].expr
+    assert [k for k, _ in expr.items] == ["in", "a b", "(var.k)", "${var.p}-x"]
 
 
 def test_nested_object_attributes_keep_element_lines(resources):

@@ -10,8 +10,10 @@ module whose whole tree has none of that text cannot produce a finding and is no
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -37,12 +39,13 @@ def _read(path: str | Path) -> bytes | None:
     """A file's bytes for the needle test (UTF-16/32 re-encoded); None when it cannot be read,
     which counts as a hit: the parser then reports the file instead of it being skipped."""
     try:
-        if not os.path.isfile(path):  # a FIFO named in file() would block the scan for ever
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO named in file() would block the scan
             return b""
         with open(path, "rb") as handle:
             data = handle.read(MAX_READ)
-    except OSError:
-        return None
+    except OSError as exc:
+        # Missing is nothing to read; denied is a file the parser must report.
+        return b"" if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP) else None
     if data[:1] in (b"\xff", b"\xfe", b"\x00"):
         text, _ = decode(data, os.path.basename(path))
         return text.encode() if text is not None else data

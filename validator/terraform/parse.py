@@ -10,6 +10,7 @@ the source between its first and last tokens.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -52,9 +53,10 @@ class HclSyntaxError(Exception):
         self.line, self.column, self.refused = line, column, refused
 
 
-# The parser needs about 7 s and 120 MB per MB of HCL (5 MB: most of a minute and 600 MB),
-# so larger files are refused with a BDR000 instead of stalling the gate. Real .tf files
-# are a few KB; 512 K characters is thousands of resources, parsed in about 4 s and 60 MB.
+# The parser needs about 7 s and 120 MB per MB of typical HCL, and up to 30 s per MB of
+# text that is nothing but short tokens (`a.b.b.b...`), so larger files are refused with a
+# BDR000 instead of stalling the gate. Real .tf files are a few KB; 512 K characters is
+# thousands of resources, parsed in about 4 s and 60 MB.
 MAX_HCL_CHARS = 512 * 1024
 # Blocks and expressions nested deeper than this are refused with their line. It is far
 # above real code, and low enough that walking the tree can never exhaust Python's stack,
@@ -221,21 +223,24 @@ def _kids(tree: Tree) -> list[Tree]:
     return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
-def _edge(node: Tree | Token, last: bool = False) -> Token | None:
-    """The first (or last) token of a subtree, leaving out newlines and comments."""
+def _tokens(node: Tree | Token, reverse: bool = False) -> Iterator[Token]:
+    """The tokens of a subtree in order (or backwards), leaving out newlines and comments."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, Token):
-            return current
-        if current.data != "new_line_or_comment":
-            stack.extend(current.children if last else reversed(current.children))
-    return None
+            yield current
+        elif current.data != "new_line_or_comment":
+            stack.extend(current.children if reverse else reversed(current.children))
 
 
-def _line(node: Tree | Token, default: int = 1) -> int:
+def _edge(node: Tree | Token, last: bool = False) -> Token | None:
+    return next(_tokens(node, reverse=last), None)
+
+
+def _line(node: Tree | Token) -> int:
     token = _edge(node)
-    return token.line if token is not None and token.line else default
+    return token.line if token is not None and token.line else 1
 
 
 def _token_text(tree: Tree) -> str:
@@ -253,10 +258,19 @@ class _Walker:
         return ConfigFile(path, self._blocks(body), self._attributes(body))
 
     def _source(self, node: Tree | Token) -> str:
-        first, last = _edge(node), _edge(node, last=True)
-        if first is None or last is None or first.start_pos is None or last.end_pos is None:
-            return "<expression>"
-        return self._text[first.start_pos : last.end_pos].strip()
+        """The text of a subtree as written, but for its comments: each run of spaces,
+        newlines and comments between two tokens becomes one space (messages quote it)."""
+        parts: list[str] = []
+        end = None
+        for token in _tokens(node):
+            if token.start_pos is None or token.end_pos is None:
+                continue
+            if end is not None and token.start_pos > end:
+                parts.append(" ")
+            # The post-lexer folds a preceding newline into an operator's value, not its position.
+            parts.append(self._text[token.start_pos : token.end_pos])
+            end = token.end_pos
+        return "".join(parts) or "<expression>"
 
     def _blocks(self, body: Tree) -> tuple[Block, ...]:
         return tuple(self._block(c) for c in _kids(body) if c.data == "block")
@@ -293,27 +307,28 @@ class _Walker:
         """Turn one expression subtree into a syntax tree; anything unmodelled becomes Opaque."""
         while isinstance(node, Tree) and node.data == "expr_term" and len(inner := _kids(node)) == 1:
             node = inner[0]
-        line = _line(node)
         handler = self._handlers.get(node.data) if isinstance(node, Tree) else None
         if handler is not None:
-            return handler(self, node, line)
-        return Opaque(self._source(node), line)
+            return handler(self, node)
+        return Opaque(self._source(node), _line(node))
 
-    def _literal(self, node: Tree, line: int) -> Expr:
+    def _literal(self, node: Tree) -> Expr:
         text = _token_text(node)
-        return Lit({"true": True, "false": False, "null": None}.get(text, text), line)
+        return Lit({"true": True, "false": False, "null": None}.get(text, text), _line(node))
 
-    def _number(self, node: Tree, line: int) -> Expr:
+    def _number(self, node: Tree) -> Expr:
         text = _token_text(node)
         try:
-            return Lit(int(text) if node.data == "int_lit" else float(text), line)
-        except ValueError:
-            return Opaque(text, line)
+            value = int(text) if node.data == "int_lit" else float(text)
+        except ValueError:  # an integer of thousands of digits
+            return Opaque(text, _line(node))
+        return Lit(value, _line(node)) if math.isfinite(value) else Opaque(text, _line(node))
 
-    def _identifier(self, node: Tree, line: int) -> Expr:
-        return Ref((_token_text(node),), line)
+    def _identifier(self, node: Tree) -> Expr:
+        return Ref((_token_text(node),), _line(node))
 
-    def _string(self, node: Tree, line: int) -> Expr:
+    def _string(self, node: Tree) -> Expr:
+        line = _line(node)
         parts: list[str | Expr] = []
         pieces = [p.children[0] for p in node.children if isinstance(p, Tree) and p.data == "string_part"]
         i = 0
@@ -332,8 +347,8 @@ class _Walker:
             i += 1
         return _template(parts, line, line)
 
-    def _heredoc(self, node: Tree, line: int) -> Expr:
-        raw = _token_text(node)
+    def _heredoc(self, node: Tree) -> Expr:
+        raw, line = _token_text(node), _line(node)
         m = _HEREDOC.match(raw)
         if not m:
             return Opaque(raw, line)
@@ -344,50 +359,54 @@ class _Walker:
             body = "\n".join(x[indent:] for x in lines)
         return _template(_split_interpolations(body, line + 1), line, line + 1)
 
-    def _function(self, node: Tree, line: int) -> Expr:
+    def _function(self, node: Tree) -> Expr:
         # `provider::aws::arn_parse(...)` has three identifiers before the parenthesis.
         name = "::".join(_token_text(c) for c in node.children if isinstance(c, Tree) and c.data == "identifier")
         args = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
-        return Call(name, () if args is None else tuple(self.expr(a) for a in _kids(args)), line)
+        return Call(name, () if args is None else tuple(self.expr(a) for a in _kids(args)), _line(node))
 
-    def _conditional(self, node: Tree, line: int) -> Expr:
-        parts = _kids(node)
+    def _conditional(self, node: Tree) -> Expr:
+        parts = [self.expr(p) for p in _kids(node)]
         if len(parts) != 3:
-            return Opaque(self._source(node), line)
-        return Cond(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]), line)
+            return Opaque(self._source(node), _line(node))
+        return Cond(parts[0], parts[1], parts[2], parts[0].line)
 
-    def _tuple(self, node: Tree, line: int) -> Expr:
-        return ListX(tuple(self.expr(c) for c in _kids(node)), line)
+    def _tuple(self, node: Tree) -> Expr:
+        return ListX(tuple(self.expr(c) for c in _kids(node)), _line(node))
 
-    def _object(self, node: Tree, line: int) -> Expr:
+    def _object(self, node: Tree) -> Expr:
         items: list[tuple[str, Expr]] = []
         for elem in _kids(node):
             key, value = elem.children[0], elem.children[-1]
             items.append((self._key(key), self.expr(value)))
-        return MapX(tuple(items), line)
+        return MapX(tuple(items), _line(node))
 
     def _key(self, node: Tree) -> str:
         key = self.expr(node.children[0])
         if isinstance(key, Lit) and isinstance(key.value, str):
             return key.value
-        return self._source(node)
+        text = self._source(node)
+        return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
-    def _get_attr(self, node: Tree, line: int) -> Expr:
+    # A chain `a.b[0].c` nests one level per step: each step takes its line from the step
+    # before (never walking down the chain again), so a long chain costs linear time.
+    def _get_attr(self, node: Tree) -> Expr:
         target = self.expr(node.children[0])
+        name = _token_text(node.children[1].children[-1])
         if isinstance(target, Ref):
-            return Ref((*target.parts, _token_text(node.children[1].children[-1])), line)
-        return Opaque(self._source(node), line)
+            return Ref((*target.parts, name), target.line)
+        return Index(target, Lit(name, target.line), target.line)  # `f(x).b` is `f(x)["b"]`
 
-    def _index(self, node: Tree, line: int) -> Expr:
+    def _index(self, node: Tree) -> Expr:
         target = self.expr(node.children[0])
         index = node.children[1]
         inner = _kids(index)
-        key = self.expr(inner[0]) if inner else Lit(int(str(index.children[-1])), line)  # `.0` short index
+        key = self.expr(inner[0]) if inner else Lit(int(str(index.children[-1])), target.line)  # `.0` short index
         if isinstance(target, Ref) and isinstance(key, Lit) and isinstance(key.value, (str, int)):
-            return Ref((*target.parts, key.value), line)
-        return Index(target, key, line)
+            return Ref((*target.parts, key.value), target.line)
+        return Index(target, key, target.line)
 
-    _handlers: ClassVar[dict[str, Callable[[_Walker, Tree, int], Expr]]] = {
+    _handlers: ClassVar[dict[str, Callable[[_Walker, Tree], Expr]]] = {
         "literal_value": _literal,
         "int_lit": _number,
         "float_lit": _number,
@@ -404,16 +423,28 @@ class _Walker:
     }
 
 
+_OPENS = {"template_if_start": ("if", "template_endif"), "template_for_start": ("for", "template_endfor")}
+_CLOSES = {"template_endif": "endif", "template_endfor": "endfor", "template_else": "else"}
+
+
 def _directive_end(pieces: list[Tree | Token], start: int) -> int:
-    """Index of the `%{ endif }`/`%{ endfor }` closing the directive at `start` (else the last)."""
-    depth = 0
+    """Index of the `%{ endif }`/`%{ endfor }` closing the directive at `start`; a directive
+    left open, or closed by the wrong end, is a syntax error (Terraform refuses the file)."""
+    expected: list[str] = []
     for i in range(start, len(pieces)):
-        kind = pieces[i].data if isinstance(pieces[i], Tree) else ""
-        depth += kind in ("template_if_start", "template_for_start")
-        depth -= kind in ("template_endif", "template_endfor")
-        if depth <= 0:
-            return i
-    return len(pieces) - 1
+        piece = pieces[i]
+        kind = piece.data if isinstance(piece, Tree) else ""
+        if kind in _OPENS:
+            expected.append(_OPENS[kind][1])
+        elif kind == "template_else" and expected and expected[-1] == "template_endif":
+            continue
+        elif kind in _CLOSES:
+            if not expected or expected.pop() != kind:
+                raise HclSyntaxError(f"%{{ {_CLOSES[kind]} }} without its opening directive", _line(piece))
+            if not expected:
+                return i
+    opened = pieces[start]
+    raise HclSyntaxError(f"%{{ {_OPENS[opened.data][0]} }} directive is never closed", _line(opened))  # type: ignore[union-attr]
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
