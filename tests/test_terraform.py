@@ -175,3 +175,14 @@ def test_the_parser_cache_is_written_once_and_then_used(tmp_path, monkeypatch):
         assert parse_hcl("c = 3\n", "main.tf").attributes[0].name == "c"
     finally:
         parse._parser.cache_clear()
+
+
+def test_the_parser_cache_goes_to_the_users_cache_when_the_package_is_read_only(tmp_path, monkeypatch):
+    from validator.terraform import parse
+
+    package = tmp_path / "site-packages"
+    package.mkdir()
+    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", package / ".hcl-grammar.cache")
+    monkeypatch.setattr(parse.os, "access", lambda path, mode: Path(path) != package)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    assert parse._grammar_cache() == tmp_path / "home-cache" / "iac-check" / ".hcl-grammar.cache"
