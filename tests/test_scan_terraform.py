@@ -195,3 +195,22 @@ def test_attribute_of_a_map_entry_chosen_by_a_variable_is_resolved(tmp_path: Pat
     _, report = scan_json(str(tmp_path), "--as-of", "2026-11-28", "--region", "us-east-1")
     assert [(f["rule_id"], f["line"], f["model_id"]) for f in report["findings"]] == [
         ("BDR001", 14, "anthropic.claude-v1")]
+
+
+def test_progress_counts_templates_then_terraform_roots(tmp_path: Path):
+    from datetime import date
+
+    from validator.catalog import load_catalog
+    from validator.config import Settings
+    from validator.scan import run_scan
+
+    agent = 'resource "aws_bedrockagent_agent" "a" {\n  foundation_model = "anthropic.claude-v1"\n}\n'
+    for name in ("chat", "search"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(agent)
+    (tmp_path / "stack.yaml").write_text("Resources:\n  Agent:\n    Type: AWS::Bedrock::Agent\n"
+                                         "    Properties:\n      FoundationModel: anthropic.claude-v1\n")
+    told: list[tuple[int, int]] = []
+    run_scan(Settings(as_of=date(2024, 3, 1), paths=(str(tmp_path),), jobs=1), load_catalog(), env={},
+             progress=lambda done, total: told.append((done, total)))
+    assert told == [(1, 3), (2, 3), (3, 3), (3, 3)]

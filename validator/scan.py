@@ -121,15 +121,17 @@ def _parse_all(
     with Workers(_jobs(settings)) as workers:
         # The workers parse Terraform while this process reads the templates.
         terraform = _TerraformScan(sources, settings, env, workers)
+        # Progress counts templates, then Terraform root modules (each with the modules it calls).
+        total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
             found = _parse_structured(src, settings, region)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
             elif found is not None:
                 yield found[1]
-            progress(done, len(sources))
-        resolved = terraform.resolve()
-    progress(len(sources), len(sources))
+            progress(done, total)
+        resolved = terraform.resolve(lambda roots: progress(len(structured) + roots, total))
+    progress(total, total)
     # A plan scanned with its configuration points at the .tf lines and replaces the
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
@@ -162,10 +164,20 @@ class _TerraformScan:
         self._loader.preload([p for d in spanned for p in module_files(d)], workers)
         self._options = TerraformOptions(settings.variables, var_files, env)
 
-    def resolve(self) -> ParsedFile:
+    @property
+    def roots(self) -> int:
+        return len(self._roots)
+
+    def resolve(self, resolved: Callable[[int], None]) -> ParsedFile:
+        """Wait for the parse and resolve every root; `resolved(n)` is told after each one."""
         loader = self._loader
-        resources = [r for root in self._roots if (m := loader.load(root)) is not None
-                     for r in resolve_root(m, Loader(loader.load, loader.installed, loader.read), self._options)]
+        resources: list[Resource] = []
+        for done, root in enumerate(self._roots, 1):
+            module = loader.load(root)
+            if module is not None:
+                resources.extend(resolve_root(module, Loader(loader.load, loader.installed, loader.read),
+                                              self._options))
+            resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
         return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
