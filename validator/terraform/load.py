@@ -25,7 +25,7 @@ from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
-CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')}"
+CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')} lark {version('lark')}"
 
 
 def module_file_names(directory: Path) -> list[str]:
@@ -128,7 +128,7 @@ class ModuleLoader:
         self._installed: dict[Path, dict[str, Path]] = {}
         self._read_ahead: dict[Path, tuple[str | None, Problem | None]] = {}
         self._results: dict[tuple[str, str], ConfigFile | Failure] = {}
-        self._pending: Iterator[tuple[tuple[str, str], ConfigFile | Failure]] | None = None
+        self._pending: Iterator[tuple[tuple[str, str], ConfigFile | Failure]] = iter(())
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
@@ -147,22 +147,22 @@ class ModuleLoader:
         self._pending = zip(keys, results, strict=True)
 
     def _result(self, key: tuple[str, str]) -> ConfigFile | Failure:
-        while key not in self._results and self._pending is not None:
-            self._take()
+        while key not in self._results and self._take():
+            pass
         if key not in self._results:
             self._results[key] = parse_text(*key, self._cache_dir)
         return self._results[key]
 
-    def _take(self) -> None:
-        item = next(self._pending, None) if self._pending is not None else None
-        if item is None:
-            self._pending = None
-        else:
+    def _take(self) -> bool:
+        """Store the next result from the pool; False once there are no more."""
+        item = next(self._pending, None)
+        if item is not None:
             self._results[item[0]] = item[1]
+        return item is not None
 
     def _drain(self) -> None:
-        while self._pending is not None:
-            self._take()
+        while self._take():
+            pass
 
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
