@@ -471,9 +471,20 @@ class _Walker:
         return self.expr(_kids(step)[-1])
 
     def _binary(self, node: Tree) -> Expr:
-        left, term = self.expr(node.children[0]), _kids(node)[1]
-        op = _token_text(term.children[0]).strip()
-        return Op(op, (left, self.expr(_kids(term)[-1])), left.line)
+        # `a + b + c` nests to the left, one level per operator: walk the chain, not recurse,
+        # so a chain of thousands of terms is read (as one unevaluated expression).
+        terms: list[Tree] = []
+        left: Tree | Token = node
+        while isinstance(left, Tree) and left.data == "binary_op":
+            terms.append(_kids(left)[1])
+            left = left.children[0]
+        first = self.expr(left)
+        if len(terms) > MAX_DEPTH // 2:
+            return Opaque(self._source(node), first.line, (first, *(self.expr(_kids(t)[-1]) for t in terms)))
+        out = first
+        for term in reversed(terms):
+            out = Op(_token_text(term.children[0]).strip(), (out, self.expr(_kids(term)[-1])), first.line)
+        return out
 
     def _unary(self, node: Tree) -> Expr:
         return Op(_token_text(node).strip(), (self.expr(node.children[-1]),), _line(node))
