@@ -157,6 +157,22 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """The edit `iac-check fix` makes for a finding: `old` becomes `new` at file:line:column.
+
+    `file` is a report file name and `column` is 1-based, in characters; `new_line` is the
+    whole line after the edit (a pull-request suggestion replaces whole lines).
+    """
+
+    file: str
+    line: int
+    column: int
+    old: str
+    new: str
+    new_line: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule's verdict on one reference (or one file, for BDR000)."""
 
@@ -179,6 +195,7 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
+    fix: Fix | None = None
 
     def fails(self, fail_on: str) -> bool:
         """Whether this finding alone fails the gate (`--fail-on`)."""
