@@ -8,6 +8,7 @@ resource and data source becomes a `Leaf` with all the values it can take.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
-from .evaluate import Evaluator, Val, as_text, unknown, with_step
+from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, unknown, with_step
 from .parse import template_expr
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
 
@@ -192,10 +193,10 @@ class Module:
                 else:
                     keys.append(val)
                     values.append(val)
-            return {"each.key": keys, "each.value": values}
+            return {"each.key": _distinct(keys, "each.key"), "each.value": _distinct(values, "each.value")}
         if count is not None:
             counts = [v.value for v in self.eval(count.expr) if v.known and isinstance(v.value, int)]
-            return {"count.index": [Val(i) for i in range(max(counts, default=0))]} if counts else {}
+            return {"count.index": _indexes(max(counts, default=0))} if counts else {}
         return {}
 
     # -- references -----------------------------------------------------------------
@@ -369,6 +370,29 @@ def _derive(val: Val, build: Callable[[str], str]) -> Val:
 def _base_id(text: str) -> str:
     parsed = parse_model(text)
     return parsed.model_id if parsed is not None and parsed.model_id else text
+
+
+def _indexes(count: int) -> list[Val]:
+    """`count.index` of `count` instances: never one value per instance, since a hostile
+    `count = 1000000000` would take gigabytes. Past MAX_CANDIDATES the rest is one unknown,
+    within the MAX_CANDIDATES values an expression keeps, so it is never cut off unseen."""
+    if count <= MAX_CANDIDATES:
+        return [Val(i) for i in range(count)]
+    return [*(Val(i) for i in range(MAX_CANDIDATES - 1)),
+            unknown(f"count.index of {count} instances: past {MAX_CANDIDATES - 1} it is not evaluated")]
+
+
+def _distinct(vals: list[Val], name: str) -> list[Val]:
+    """Instances are counted by the distinct values they take: a resource repeated over
+    the same model a thousand times is one reference, and a huge `for_each` a bounded set."""
+    seen: dict[str, Val] = {}
+    for val in vals:
+        key = json.dumps([val.known, val.value, val.reason], sort_keys=True, default=str)
+        seen.setdefault(key, val)
+        if len(seen) > MAX_CANDIDATES:
+            return [*list(seen.values())[:MAX_CANDIDATES - 1],
+                    unknown(f"`{name}` takes more than {MAX_CANDIDATES - 1} values: the rest are not evaluated")]
+    return list(seen.values())
 
 
 def _select(val: Val, path: tuple[str | int, ...]) -> Val:
