@@ -29,6 +29,11 @@ def test_count_index_past_the_bound_is_unknown_not_dropped(tmp_path: Path):
     _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
     raws = sorted(r["raw"] for r in report["references"] if r["raw"] and r["model_id"])
     assert raws == ["amazon.titan-text-express-v1", "anthropic.claude-v2"]
+    # element() of a known list is one of its elements whatever the index: nothing is unknown.
+    assert not by_rule(report, "BDR005")
+    (tmp_path / "main.tf").write_text(AGENT.format(meta="count = 1000000000",
+                                                   value='"anthropic.claude-v${count.index}"'))
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
     assert any("count.index" in f["message"] for f in by_rule(report, "BDR005"))
 
 
