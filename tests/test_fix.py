@@ -152,7 +152,7 @@ def test_a_file_outside_the_scanned_tree_is_not_edited(tmp_path: Path) -> None:
     tree = _copy(tmp_path, "module-outside")
     module = tree / "modules" / "agent" / "main.tf"
     before = module.read_bytes()
-    _, out, _ = cli("fix", str(tree / "envs" / "prod"), *AS_OF)
+    _, out, _ = cli("fix", str(tree / "envs" / "prod"), *AS_OF, "--root", str(tree))
     assert module.read_bytes() == before
     assert "modules/agent/main.tf is outside the scanned tree" in out
 

@@ -45,6 +45,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression_reason,
         "fingerprint": f.fingerprint,
+        "instances": [i.resource for i in f.every_instance if i.resource is not None],
     }
     if f.fix is not None:
         out["fix"] = {"file": f.fix.file, "line": f.fix.line, "column": f.fix.column, "old": f.fix.old,
