@@ -45,6 +45,8 @@ def finding(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression_reason,
         "fingerprint": f.fingerprint,
+        "attribute_line": f.attribute_line,
+        "construct_path": f.construct_path,
     }
 
 
@@ -61,6 +63,8 @@ def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
         "region": r.region,
         "lifecycle": lifecycle or "unknown",
         "origin": origin(r.origin),
+        "attribute_line": r.attribute_line,
+        "construct_path": r.construct_path,
     }
 
 
