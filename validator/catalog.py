@@ -120,6 +120,8 @@ class Entry:
     lifecycle: tuple[Row, ...] = ()
     catalogued: date | None = None
     sources: tuple[Source, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """Geo prefixes of the cross-region inference profiles that serve this version (`us`, `eu`, ...)."""
 
     def phase(self, usage: Usage, region: str | None, as_of: date) -> Phase:
         """The phase of this version; with no row for the region it is Active there."""
@@ -256,6 +258,7 @@ def _entry(model: dict[str, Any]) -> Entry:
         lifecycle=tuple(_row(row, model["id"]) for row in model.get("lifecycle", ())),
         catalogued=_day(model.get("catalogued")),
         sources=_sources(model.get("sources", ())),
+        profiles=tuple(model.get("profiles", ())),
     )
     regions = Counter(region for row in entry.lifecycle for region in row.regions or ("all",))
     twice = sorted(region for region, count in regions.items() if count > 1)
