@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
+from .account import account
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
+from .model import Finding, ParsedFile, Problem, Report, Resource, ScannedText, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -38,11 +39,13 @@ class _Collected:
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    texts: list[ScannedText] = field(default_factory=list)
 
     def add(self, parsed: ParsedFile) -> None:
         self.resources.extend(parsed.resources)
         self.problems.extend(parsed.problems)
         self.suppressions.extend(parsed.suppressions)
+        self.texts.extend(parsed.texts)
 
 
 def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
@@ -69,7 +72,8 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None)):
         collected.add(parsed)
     resources = collected.resources
-    refs = extract(resources, attribute_table(), region)
+    accounted = account(collected.texts, extract(resources, attribute_table(), region), region)
+    refs = accounted.references
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems]
@@ -90,6 +94,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}, settings),
         skipped=tuple(skipped),
+        mentions=tuple(accounted.mentions),
     )
 
 
@@ -136,7 +141,8 @@ def _parse_all(
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
     yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
-    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
+    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems),
+                     texts=tuple(t for plan in plans for t in plan.texts))
 
 
 class _TerraformScan:
@@ -180,7 +186,7 @@ class _TerraformScan:
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
-        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
+        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> tuple[str, ParsedFile] | None:
@@ -200,7 +206,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
     if parsed is None:
         return None
     inline = suppress.inline_suppressions(text, src.display)
-    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
+    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
+                                  parsed.texts)
 
 
 def _may_reference(text: str, settings: Settings) -> bool:

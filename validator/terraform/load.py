@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .. import __version__
 from ..discover import classify, read_text
-from ..model import Problem, Span
+from ..model import Problem, ScannedText, Span
 from ..workers import Workers
 from .parse import HclSyntaxError, parse_hcl
+from .regions import config_regions
 from .resolve import ModuleFiles
 from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
@@ -132,6 +133,7 @@ class ModuleLoader:
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
+        self.scanned: list[ScannedText] = []
 
     def preload(self, paths: Sequence[Path], workers: Workers) -> None:
         """Read many files and start parsing each distinct text; results are taken as they
@@ -189,6 +191,9 @@ class ModuleLoader:
             self.problems.append(Problem(Span(display, line, column), message))
             return None
         self.texts[display] = text
+        syntax = "hcl" if syntax_of(path.name) == "hcl" else "json"
+        tfvars = path.name.endswith((".tfvars", ".tfvars.json"))
+        self.scanned.append(ScannedText(display, text, syntax, config_regions(parsed, tfvars)))
         return replace(parsed, path=display)
 
     def read(self, path: Path) -> str | None:
@@ -204,7 +209,10 @@ class ModuleLoader:
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if real not in self._files:
-            self._files[real] = read_text(real, self._display(path), self._limit)[0]
+            display = self._display(path)
+            self._files[real] = read_text(real, display, self._limit)[0]
+            if self._files[real] is not None:
+                self.scanned.append(ScannedText(display, self._files[real], "read"))
         return self._files[real]
 
     def installed(self, root: Path, key: str) -> Path | None:
