@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
 from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
-from validator.terraform.syntax import Call, Index, Lit, Opaque, Ref, Template
+from validator.terraform.syntax import Call, ForX, Index, Lit, Op, Opaque, Ref, Splat, Template
 
 SOURCE = '''\
 variable "use_haiku" {
@@ -68,13 +69,21 @@ def test_blocks_and_attributes_keep_their_lines():
     assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 31
 
 
-def test_unevaluated_expressions_keep_their_source_text_without_comments():
+def test_operators_for_expressions_and_splats_are_parsed_across_comments_and_lines():
     config = parse_hcl('locals {\n  a = var.x + 1 # why\n  b = [ # first\n    for m in var.ms : upper(m)\n  ]\n'
-                       '  c = var.long\n    + var.more\n}\n', "main.tf")
+                       '  c = var.long\n    + var.more\n  d = !var.on\n  e = var.l[*].model\n'
+                       '  f = {for k, v in var.m : k => v.id... if v.on}\n  g = aws_x.y.*.arn[0]\n}\n', "main.tf")
     attrs = {a.name: a.expr for a in config.blocks[0].attributes}
-    assert attrs["a"] == Opaque("var.x + 1", 2)
-    assert attrs["b"] == Opaque("[ for m in var.ms : upper(m) ]", 3)
-    assert attrs["c"] == Opaque("var.long + var.more", 6)
+    assert attrs["a"] == Op("+", (Ref(("var", "x"), 2), Lit(1, 2)), 2)
+    assert attrs["b"] == ForX(None, "m", Ref(("var", "ms"), 4), None, Call("upper", (Ref(("m",), 4),), 4), None,
+                              False, 3)
+    assert attrs["c"] == Op("+", (Ref(("var", "long"), 6), Ref(("var", "more"), 7)), 6)
+    assert attrs["d"] == Op("!", (Ref(("var", "on"), 8),), 8)
+    assert attrs["e"] == Splat(Ref(("var", "l"), 9), ("model",), 9)
+    assert attrs["f"] == ForX("k", "v", Ref(("var", "m"), 10), Ref(("k",), 10), Ref(("v", "id"), 10),
+                              Ref(("v", "on"), 10), True, 10)
+    # `.*` takes attribute steps only: the index applies to the list it makes.
+    assert attrs["g"] == Index(Splat(Ref(("aws_x", "y"), 11), ("arn",), 11), Lit(0, 11), 11)
 
 
 def test_attribute_access_on_a_computed_value_is_an_index():
@@ -82,7 +91,7 @@ def test_attribute_access_on_a_computed_value_is_an_index():
     attrs = {a.name: a.expr for a in config.attributes}
     call = Call("jsondecode", (Ref(("var", "doc"), 4),), 4)
     assert attrs["y"] == Index(Index(Index(call, Lit("models", 4), 4), Lit(0, 4), 4), Lit("id", 4), 4)
-    assert attrs["z"] == Opaque("1e5000", 5)  # not a number JSON can carry
+    assert attrs["z"] == Opaque("1e5000", 5, ())  # not a number JSON can carry
 
 
 def test_provider_functions_keep_their_whole_name():
@@ -94,7 +103,8 @@ def test_a_template_directive_is_one_unevaluated_part():
     # Both branches' text is not one string: reading them joined would invent a model ID.
     text = 'x = "%{ if var.new }anthropic.claude-3-5-sonnet%{ else }anthropic.claude-v2%{ endif }:0"\n'
     expr = parse_hcl(text, "main.tf").attributes[0].expr
-    assert expr == Template((Opaque(text[5:-4], 1), ":0"), 1, 1)
+    inner = (Ref(("var", "new"), 1), Lit("anthropic.claude-3-5-sonnet", 1), Lit("anthropic.claude-v2", 1))
+    assert expr == Template((Opaque(text[5:-4], 1, inner), ":0"), 1, 1)
 
 
 def test_object_keys_are_names_strings_or_source():
@@ -156,33 +166,51 @@ def test_deep_nesting_is_an_error_not_a_crash():
         parse_hcl("x = " + "[" * 3000 + "]" * 3000 + "\n", "deep.tf")
 
 
-def test_the_parser_cache_is_written_once_and_then_used(tmp_path, monkeypatch):
+def test_the_parser_comes_from_shipped_data_and_never_from_a_pickle(tmp_path, monkeypatch):
+    import pickle
+
     from validator.terraform import parse
 
-    cache = tmp_path / ".hcl-grammar.cache"
-    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", cache)
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a pickle was loaded")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     parse._parser.cache_clear()
     try:
         assert parse_hcl("a = 1\n", "main.tf").attributes[0].name == "a"
-        assert [p.name for p in tmp_path.iterdir()] == [cache.name]
-        parse._parser.cache_clear()
-        written = cache.stat().st_mtime_ns
-        assert parse_hcl("b = 2\n", "main.tf").attributes[0].name == "b"
-        assert cache.stat().st_mtime_ns == written
-        # Half-written by another process, or damaged: built again, never an error.
-        cache.write_bytes(cache.read_bytes()[:1000])
-        parse._parser.cache_clear()
-        assert parse_hcl("c = 3\n", "main.tf").attributes[0].name == "c"
     finally:
         parse._parser.cache_clear()
+    assert list(tmp_path.iterdir()) == []
+    assert not list(Path(parse.__file__).parent.glob("*.cache"))
 
 
-def test_the_parser_cache_goes_to_the_users_cache_when_the_package_is_read_only(tmp_path, monkeypatch):
-    from validator.terraform import parse
+def test_the_shipped_parser_tables_parse_as_the_grammar_does():
+    from validator.terraform import tables
 
-    package = tmp_path / "site-packages"
-    package.mkdir()
-    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", package / ".hcl-grammar.cache")
-    monkeypatch.setattr(parse.os, "access", lambda path, mode: Path(path) != package)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    assert parse._grammar_cache() == tmp_path / "home-cache" / "iac-check" / ".hcl-grammar.cache"
+    shipped, built = tables.load(), tables.build()
+    assert shipped is not None, "rebuild them: python -m validator.terraform.tables"
+    for path in sorted(p for p in FIXTURES.rglob("*.tf") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace") + "\n"
+        assert _outcome(shipped, text) == _outcome(built, text), path
+
+
+def _outcome(parser, text: str) -> object:
+    try:
+        return parser.parse(text)
+    except Exception as exc:  # the same error at the same place (lark lists what it expected in any order)
+        return type(exc).__name__, getattr(exc, "line", None), getattr(exc, "column", None)
+
+
+@pytest.mark.parametrize("content", [b"", b"not gzip", b"\x1f\x8b\x08\x00garbage"])
+def test_damaged_or_foreign_parser_tables_are_built_again(tmp_path, content):
+    import gzip
+
+    from validator.terraform import tables
+
+    damaged = tmp_path / "tables.json.gz"
+    damaged.write_bytes(content)
+    assert tables.load(damaged) is None
+    damaged.write_bytes(gzip.compress(b'{"key": "lark 0.0", "data": {}, "memo": {}}'))
+    assert tables.load(damaged) is None

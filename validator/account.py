@@ -115,7 +115,9 @@ class _Ledger:
         self._at: dict[tuple[str, int], list[Reference]] = {}
         self._written: dict[tuple[str, int], list[int]] = {}
         self._raws: set[str] = set()
+        self._by_file: dict[str, list[Reference]] = {}
         for i, ref in enumerate(self._refs):
+            self._by_file.setdefault(ref.span.file, []).append(ref)
             self._at.setdefault((ref.span.file, ref.span.line), []).append(ref)
             if ref.origin is not None:
                 self._written.setdefault((ref.origin.file, ref.origin.line), []).append(i)
@@ -130,8 +132,11 @@ class _Ledger:
         if any(_same(lit.raw, ref.raw) for ref in here) or self._origin(text, lit):
             return True
         holding = _holding(text.regions, line)
-        # A value written over several lines is used at its attribute's line (jsonencode).
-        if any(_same(lit.raw, ref.raw) for r in holding for ref in self._at.get((file, r.start), ())):
+        # The same model used by the block that holds the literal: a value written over
+        # several lines and used at its attribute's line (jsonencode), a `for_each` value.
+        outer = max(holding, key=lambda r: r.end - r.start, default=None)
+        if outer is not None and any(_same(lit.raw, ref.raw) for ref in self._by_file.get(file, ())
+                                     if outer.start <= ref.span.line <= outer.end):
             return True
         if "${" in lit.raw:
             # A template such as `foundation-model/${var.model}` holds no model itself: it is
@@ -143,8 +148,9 @@ class _Ledger:
         # configuration took from it (by resource address for a plan), not line by line.
         if text.syntax in ("read", "plan") and any(_same(lit.raw, raw) for raw in self._raws):
             return True
+        starts = [line, *(r.start for r in holding)]
         if any(_resolved(ref) for ref in here) or any(
-            _resolved(self._refs[i]) for r in holding for i in self._written.get((file, r.start), ())
+            _resolved(self._refs[i]) for start in starts for i in self._written.get((file, start), ())
         ):
             return _NOT_SELECTED
         return False
