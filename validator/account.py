@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import Mention, Reference, Region, ScannedText, Span
 from .modelid import ARN_HEAD, ARN_REST, GEO_PREFIXES, MODEL_KINDS, PROVIDERS, could_mention_model, parse_model
@@ -138,6 +138,11 @@ class _Ledger:
         if outer is not None and any(_same(lit.raw, ref.raw) for ref in self._by_file.get(file, ())
                                      if outer.start <= ref.span.line <= outer.end):
             return True
+        # ... or by a value that came from the same declaration (an optional() default in
+        # a variable's type, used through its default).
+        if outer is not None and any(_same(lit.raw, self._refs[i].raw) for start in range(outer.start, outer.end + 1)
+                                     for i in self._written.get((file, start), ())):
+            return True
         if "${" in lit.raw:
             # A template such as `foundation-model/${var.model}` holds no model itself: it is
             # a step of whichever reference it built.
@@ -157,20 +162,12 @@ class _Ledger:
 
     def _origin(self, text: ScannedText, lit: Literal) -> bool:
         """Written here: an origin at the literal's line, or at the line of the attribute
-        holding it (a multi-line default), which then moves to the literal's own line."""
+        holding it (a multi-line default)."""
         file, line = lit.span.file, lit.span.line
         if any(_same(lit.raw, self._refs[i].raw) for i in self._written.get((file, line), ())):
             return True
-        for region in _holding(text.regions, line):
-            hits = [i for i in self._written.get((file, region.start), ()) if _same(lit.raw, self._refs[i].raw)]
-            for i in hits:
-                origin = self._refs[i].origin
-                assert origin is not None
-                self._refs[i] = replace(self._refs[i], origin=replace(origin, line=line))
-                self._written.setdefault((file, line), []).append(i)
-            if hits:
-                return True
-        return False
+        return any(_same(lit.raw, self._refs[i].raw)
+                   for region in _holding(text.regions, line) for i in self._written.get((file, region.start), ()))
 
     def refined(self) -> list[Reference]:
         return self._refs

@@ -105,6 +105,8 @@ ConfigOpt = Annotated[StrOpt, typer.Option(
     "--config", help="Config file (default: the nearest .iac-check.yaml, or pyproject.toml with a "
                      "tool.iac-check table).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
+RootOpt = Annotated[StrOpt, typer.Option(
+    "--root", help="Read no file outside DIR (default: the git work tree holding the paths, else the paths).")]
 
 
 @app.command()
@@ -134,10 +136,15 @@ def scan(
         "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
     max_file_bytes: Annotated[int | None, typer.Option(
         "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
+    root: RootOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List notes in text output; say on stderr which files were skipped and why.")
                        ] = False,
+    sarif_category: Annotated[StrOpt, typer.Option(
+        "--sarif-category", help="Name this scan among others of the repository in SARIF "
+                                 "(automationDetails.id; default iac-check/PATH/).")] = None,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
     settings = _settings(_given(
@@ -145,7 +152,7 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose,
+        max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -154,7 +161,7 @@ def scan(
         for file, why in report.skipped:
             typer.echo(f"iac-check: skipped {clean(file)}: {why}", err=True)
     report = _baselined(report, settings)
-    _emit(report, settings, loaded)
+    _emit(report, settings, loaded, sarif_category)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
 
 
@@ -174,6 +181,7 @@ def timeline(
     catalog: CatalogOpt = None,
     exclude: ExcludeOpt = None,
     config: ConfigOpt = None,
+    root: RootOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """When each model the code references becomes Legacy, enters extended access or reaches EOL."""
@@ -187,7 +195,7 @@ def timeline(
     settings = _settings(_given(
         paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, quiet=quiet,
+        exclude=exclude, root=root, quiet=quiet,
     ), config)
     loaded, report = _run(settings)
     _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)
@@ -250,13 +258,14 @@ def _baselined(report: Report, settings: Settings) -> Report:
         raise fail(str(exc)) from None
 
 
-def _emit(report: Report, settings: Settings, loaded: Catalog) -> None:
+def _emit(report: Report, settings: Settings, loaded: Catalog, category: str | None) -> None:
     """The --format report to --output or stdout, then each FORMAT=FILE report."""
     from .report import render
 
     color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
     formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
     options = _render_options(report, settings, loaded, "markdown" in formats, color)
+    options = replace(options, verbose=settings.verbose, category=_category(category, settings))
     _write(render(report, settings.format, options), settings.output)
     plain = replace(options, color=False)
     for extra_format, file in settings.extra_outputs:
@@ -270,6 +279,14 @@ def _render_options(report: Report, settings: Settings, loaded: Catalog, with_ti
 
     chart = build(report.references, loaded, settings.as_of, settings.days) if with_timeline else None
     return RenderOptions(settings.fail_on, color, report.locations, chart)
+
+
+def _category(given: str | None, settings: Settings) -> str:
+    """SARIF `automationDetails.id`: the given one, else "iac-check/PATH/" (a category, no run ID)."""
+    if given:
+        return given
+    scanned = "+".join(Path(p).as_posix().strip("/") or "." for p in settings.paths) or "."
+    return f"iac-check/{scanned}/"
 
 
 def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:

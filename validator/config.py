@@ -77,6 +77,8 @@ class Settings:
     write_baseline: str | None = None
     days: int = TIMELINE_DAYS
     cache_dir: str | None = None
+    root: str | None = None
+    """`--root DIR`: the project root every read stays inside (default: the git work tree)."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         # Only from the command line (the schema has no such key): a pull request that
         # could point the cache at files it ships could change what the scan sees.
         cache_dir=values.get("cache-dir"),
+        # Only from the command line too: a config in the tree could widen it to `/`.
+        root=values.get("root"),
     )
 
 

@@ -100,6 +100,8 @@ class Resource:
     `action` is the plan's action ("create", "update", ...) when the resource comes from a
     plan; None in source code. `unresolved` says why the resource's content could not be
     followed (a module that is not downloaded): its model references may be missing.
+    `refused` marks content the scan would not read (outside the project root): unknown
+    whatever its inputs look like.
     """
 
     address: str
@@ -110,6 +112,7 @@ class Resource:
     action: str | None = None
     end_line: int | None = None
     unresolved: str | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +206,25 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Instance:
+    """One resource a finding applies to: a module instance or stack of the code at its place.
+
+    Each keeps the fingerprint it would have on its own, so a baseline lists (and
+    matches) instances whether or not their findings were merged into one place.
+    """
+
+    resource: str | None
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule's verdict on one reference (or one file, for BDR000)."""
+    """A rule's verdict on one reference (or one file, for BDR000).
+
+    The same code evaluated in several module instances (or stacks) with the same result
+    is one finding: `resource` and `fingerprint` are its first instance's and `instances`
+    lists them all; with a single instance `instances` is empty.
+    """
 
     rule_id: str
     severity: Severity
@@ -225,6 +245,12 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
+    instances: tuple[Instance, ...] = ()
+
+    @property
+    def every_instance(self) -> tuple[Instance, ...]:
+        """The resources the finding applies to, its own when it has a single one."""
+        return self.instances or (Instance(self.resource, self.fingerprint),)
 
     def fails(self, fail_on: str) -> bool:
         """Whether this finding alone fails the gate (`--fail-on`)."""
