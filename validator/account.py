@@ -192,8 +192,9 @@ def _holding(regions: Sequence[Region], line: int) -> list[Region]:
 
 
 def _innermost(regions: Sequence[Region], line: int) -> list[Region]:
-    """Regions holding the line, innermost first."""
-    found = [r for r in regions if r.start <= line <= r.end]
+    """Regions holding the line, innermost first; of two alike, the one added later (an
+    override file's verdict on what it replaced)."""
+    found = [r for r in reversed(regions) if r.start <= line <= r.end]
     return sorted(found, key=lambda r: (-r.start, r.end))
 
 

@@ -21,8 +21,9 @@ from ..confine import Gate
 from ..discover import classify, read_text
 from ..model import Problem, ScannedText, Span
 from ..workers import Workers
+from .override import is_override
 from .parse import HclSyntaxError, parse_hcl
-from .regions import config_regions
+from .regions import config_regions, override_regions
 from .resolve import ModuleFiles
 from .syntax import ConfigFile, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
@@ -195,6 +196,9 @@ class ModuleLoader:
         configs = [c for n in names if is_config(n) and (c := self._parse(directory / n))]
         tfvars = [c for n in sorted(filter(is_auto_tfvars, names), key=_tfvars_order)
                   if (c := self._parse(directory / n))]
+        if any(is_override(c.path) for c in configs):
+            replaced = override_regions(configs)
+            self.scanned = [replace(t, regions=(*t.regions, *replaced.get(t.file, ()))) for t in self.scanned]
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..model import Region
+from .override import is_override, merge_overrides
 from .syntax import Attribute, Block, ConfigFile
 
 # Text in these attributes is read by people, never by Bedrock.
@@ -17,6 +18,7 @@ _VARIABLE = {
 }
 _BLOCKS = {"output": "output", "validation": "variable validation"}
 _TFVARS = "tfvars value that no resource uses"
+_OVERRIDDEN = "replaced by an override file"
 _END = 10**9
 
 
@@ -62,3 +64,31 @@ def _label(block: Block, parent: str) -> str:
             return ".".join(("var", *block.labels))
         return ".".join((block.type, *block.labels))
     return ".".join((parent, block.type, *block.labels))
+
+
+def override_regions(configs: Sequence[ConfigFile]) -> dict[str, tuple[Region, ...]]:
+    """The attributes and nested blocks an override file replaces, by file: text that is no
+    longer a use."""
+    kept: set[tuple[str, int]] = set()
+    for merged in merge_overrides(configs):
+        for block in merged.blocks:
+            kept.update(_written(block, merged.path))
+    out: dict[str, tuple[Region, ...]] = {}
+    for config in configs:
+        if is_override(config.path):
+            continue
+        replaced = tuple(Region(region.start, region.end, _OVERRIDDEN, region.label)
+                         for block in config.blocks for region in _block_regions(block, "")
+                         if region.start != block.line and (config.path, region.start) not in kept)
+        if replaced:
+            out[config.path] = replaced
+    return out
+
+
+def _written(block: Block, path: str) -> Iterator[tuple[str, int]]:
+    """(file, line) of every attribute and nested block of a merged block."""
+    for attr in block.attributes:
+        yield (attr.file or path, attr.line)
+    for child in block.blocks:
+        yield (path, child.line)
+        yield from _written(child, path)
