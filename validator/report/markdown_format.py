@@ -19,12 +19,13 @@ from ..model import Finding, Report
 from ..timeline import PHASE_NAMES, ModelTimeline, Timeline
 from . import LIFECYCLE_PAGE, RenderOptions, instances_phrase, shared_resource
 from .github_format import urgency
-from .safe import clean
+from .safe import clean, inert
 
 COMMENT_LIMIT = 65_536
 """Characters GitHub accepts in a pull-request comment (and shows of a job summary section)."""
 BUDGET = 60_000
 """What the report may take of it, leaving room for what a workflow puts around it."""
+MAX_SUGGESTIONS = 40
 MAX_CHART_ROWS = 40
 MAX_TABLE_ROWS = 60
 _ESCAPED = re.compile(r"([\\`*_{}\[\]<>()#+!|~$&])")
@@ -49,9 +50,10 @@ def code(text: str | None) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     head = [_verdict(report, options), "", *_summary(report, options), ""]
+    suggestions = _suggestions(report, options)
     tail = ["", *timeline_section(options.timeline)] if options.timeline is not None else []
-    room = BUDGET - _size(head) - _size(tail)
-    return "\n".join([*head, *_findings(report, options, room), *tail]) + "\n"
+    room = BUDGET - _size(head) - _size(suggestions) - _size(tail)
+    return "\n".join([*head, *_findings(report, options, room), *suggestions, *tail]) + "\n"
 
 
 def _size(lines: list[str]) -> int:
@@ -125,6 +127,29 @@ def _row(f: Finding) -> str:
     if f.suppressed:
         message += f" (suppressed: {escape(f.suppression_reason) or 'no reason given'})"
     return f"| {f.span.line} | {level} | {f.rule_id} | {code(subject)} | {code(f.model_id or f.raw)} | {message} |"
+
+
+def _suggestions(report: Report, options: RenderOptions) -> list[str]:
+    """A GitHub suggestion block per literal `iac-check fix` would change (the whole new line)."""
+    fixes = list({(f.fix.file, f.fix.line, f.fix.column): f.fix for f in report.findings if f.fix}.values())
+    if not fixes:
+        return []
+    lines = ["", "### Suggested fixes", "", "`iac-check fix` makes these edits; "
+             "in a review comment on the line, GitHub offers each one as a suggestion.", ""]
+    shown = 0
+    for fix in fixes:
+        body = inert(fix.new_line)
+        fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+        block = [f"{code(options.path(fix.file))} line {fix.line}: {code(fix.old)} → {code(fix.new)}", "",
+                 f"{fence}suggestion", body, fence, ""]
+        # Suggestions may take a quarter of the comment: a minified template line can be huge.
+        if shown == MAX_SUGGESTIONS or _size(lines) + _size(block) > BUDGET // 4:
+            break
+        lines += block
+        shown += 1
+    if shown < len(fixes):
+        lines += [f"… and {len(fixes) - shown} more: run `iac-check fix` to see and make every edit.", ""]
+    return lines
 
 
 def timeline_section(timeline: Timeline) -> list[str]:
