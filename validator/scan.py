@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from . import __version__, prefilter, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
+from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
+from .report.safe import clean
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -55,8 +58,20 @@ Progress = Callable[[int, int], None]
 
 def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None,
              progress: Progress | None = None) -> Report:
-    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
-    env = dict(os.environ if env is None else env)
+    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come.
+
+    Raises ScanTimeout when the scan runs past `settings.timeout`.
+    """
+    deadline = Deadline(settings.timeout)
+    with deadline.watchdog():
+        try:
+            return _scan(settings, catalog, dict(os.environ if env is None else env), progress, deadline)
+        except FuturesTimeout:  # a worker's result did not come in time
+            raise ScanTimeout(deadline.message()) from None
+
+
+def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress: Progress | None,
+          deadline: Deadline) -> Report:
     try:
         skipped: list[tuple[str, str]] = []
         found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)))
@@ -66,8 +81,9 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     _check_cache_dir(settings)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None)):
+    for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None), deadline):
         collected.add(parsed)
+    deadline.check("checking the references against the catalog")
     resources = collected.resources
     refs = extract(resources, attribute_table(), region)
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
@@ -114,16 +130,19 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_all(
-    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, progress: Progress
+    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, progress: Progress,
+    deadline: Deadline,
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
-    with Workers(_jobs(settings)) as workers:
+    with Workers(_jobs(settings), deadline) as workers:
         # The workers parse Terraform while this process reads the templates.
-        terraform = _TerraformScan(sources, settings, env, workers)
+        terraform = _TerraformScan(sources, settings, env, workers, deadline)
         # Progress counts templates, then Terraform root modules (each with the modules it calls).
         total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
+            deadline.check(f"{len(structured) - done + 1} of {len(structured)} YAML/JSON files"
+                           f" (from {clean(src.display)}), {terraform.roots} Terraform root modules")
             found = _parse_structured(src, settings, region)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
@@ -147,13 +166,15 @@ class _TerraformScan:
     """
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
-                 workers: Workers) -> None:
+                 workers: Workers, deadline: Deadline) -> None:
         # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
         names = [os.path.normpath(s.path) for s in sources]
         displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
         self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
-                                    settings.max_file_bytes, settings.cache_dir)
+                                    settings.max_file_bytes, settings.cache_dir,
+                                    (settings.parse_timeout, deadline.at))
+        self._deadline = deadline
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
         directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
@@ -173,6 +194,8 @@ class _TerraformScan:
         loader = self._loader
         resources: list[Resource] = []
         for done, root in enumerate(self._roots, 1):
+            self._deadline.check(f"{len(self._roots) - done + 1} of {len(self._roots)} Terraform root modules"
+                                 f" (from {clean(loader.name(root))})")
             module = loader.load(root)
             if module is not None:
                 resources.extend(resolve_root(module, Loader(loader.load, loader.installed, loader.read),

@@ -12,6 +12,8 @@ from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
+from .deadline import Deadline
+
 # Below this many items a pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 24
 
@@ -19,15 +21,15 @@ PARALLEL_THRESHOLD = 24
 class Workers:
     """`map` over the pool when there are enough items and jobs > 1, else in this process."""
 
-    def __init__(self, jobs: int) -> None:
-        self._jobs = jobs
+    def __init__(self, jobs: int, deadline: Deadline | None = None) -> None:
+        self._jobs, self._deadline = jobs, deadline
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[..., Any], *columns: Sequence[Any]) -> Iterator[Any]:
         """fn over the rows of `columns`: submitted now, results read (in order) when iterated.
 
         `fn` must be a top-level function and its arguments and results plain data: they
-        cross process boundaries.
+        cross process boundaries. Past the deadline, reading a result raises TimeoutError.
         """
         count = len(columns[0]) if columns else 0
         if self._jobs <= 1 or count < PARALLEL_THRESHOLD:
@@ -36,7 +38,8 @@ class Workers:
             self._pool = ProcessPoolExecutor(max_workers=self._jobs)
         # A few chunks per worker: big enough to pay for the transfer, small enough to balance.
         chunk = max(1, count // (self._jobs * 8))
-        return self._pool.map(fn, *columns, chunksize=chunk)
+        timeout = self._deadline.remaining() if self._deadline is not None else None
+        return self._pool.map(fn, *columns, chunksize=chunk, timeout=timeout)
 
     def close(self) -> None:
         if self._pool is not None:
