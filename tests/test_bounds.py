@@ -96,3 +96,34 @@ def test_a_template_file_is_parsed_once_however_often_templatefile_reads_it(tmp_
     (tmp_path / "main.tf").write_text(agents)
     scan_json(str(tmp_path), "--as-of", "2026-12-01")
     assert len([c for c in calls if c.startswith("line 0")]) == 1
+
+
+def test_a_cache_dir_anywhere_in_the_repository_is_refused(tmp_path: Path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "envs" / "prod").mkdir(parents=True)
+    (repo / "envs" / "prod" / "main.tf").write_text(AGENT.format(meta="", value='"anthropic.claude-v2"'))
+    code, out, err = cli("scan", str(repo / "envs" / "prod"), "--as-of", "2026-12-01",
+                         "--cache-dir", str(repo / "tools" / "cache"))
+    assert code == 2 and out == "" and "--cache-dir" in err and "inside the project root" in err
+
+
+@pytest.mark.parametrize("entry", [
+    b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.",  # a pickle
+    b'{"t": "ConfigFile", "path": "", "blocks": [], "attributes": [{"t": "Attribute", "name": "x",'
+    b' "expr": {"t": "Lit", "value": {"nested": 1}, "line": 1}, "line": "1", "column": 1}]}',
+    b'{"t": "ConfigFile", "path": "", "blocks": [{"t": "Block", "type": 1, "labels": [], "line": 1,'
+    b' "end_line": 1, "attributes": [], "blocks": []}], "attributes": []}',
+])
+def test_cache_entries_are_data_checked_on_load_else_parsed_again(tmp_path: Path, entry: bytes):
+    from validator.terraform.load import _cache_file
+
+    text = AGENT.format(meta="", value='"anthropic.claude-v2"')
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "main.tf").write_text(text)
+    forged = _cache_file(str(tmp_path / "cache"), "hcl", text)
+    forged.parent.mkdir(parents=True)
+    forged.write_bytes(entry)
+    _, report = scan_json(str(tmp_path / "tree"), "--as-of", "2026-12-01", "--cache-dir", str(tmp_path / "cache"))
+    assert [r["model_id"] for r in report["references"]] == ["anthropic.claude-v2"]
+    assert forged.read_bytes() != entry

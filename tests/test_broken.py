@@ -299,7 +299,7 @@ def test_symlinks_out_of_the_scanned_tree_are_not_followed(tmp_path, catalog):
     (root / "t.yaml").symlink_to(outside / "secret.yaml")
     (root / "inside.yaml").write_text(AGENT_YAML)
     (root / "again.yaml").symlink_to("inside.yaml")
-    assert skipped(root) == {"t.yaml": "symlink to a file outside the scanned directory: not followed",
+    assert skipped(root) == {"t.yaml": f"symlink to a file outside the project root {root}: not followed",
                              "again.yaml": "the same file as inside.yaml"}
     assert {f.span.file for f in scan(catalog, root).findings} == {"inside.yaml"}
 
@@ -427,7 +427,7 @@ def test_nothing_found_in_the_scanned_tree_is_executed(tmp_path, catalog):
     planted = _cache_file(str(tmp_path / ".cache"), "hcl", AGENT_TF)
     planted.parent.mkdir(parents=True)
     planted.write_bytes(pickle.dumps(_Planted(tmp_path / "ran")))
-    with pytest.raises(UsageError, match="inside the scanned path"):
+    with pytest.raises(UsageError, match="inside the project root"):
         scan(catalog, tmp_path, cache_dir=str(tmp_path / ".cache"))
     outside = tmp_path.parent / f"{tmp_path.name}-cache"
     planted = _cache_file(str(outside), "hcl", AGENT_TF)

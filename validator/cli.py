@@ -105,6 +105,8 @@ ConfigOpt = Annotated[StrOpt, typer.Option(
     "--config", help="Config file (default: the nearest .iac-check.yaml, or pyproject.toml with a "
                      "tool.iac-check table).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
+RootOpt = Annotated[StrOpt, typer.Option(
+    "--root", help="Read no file outside DIR (default: the git work tree holding the paths, else the paths).")]
 
 
 @app.command()
@@ -139,6 +141,7 @@ def scan(
     ] = None,
     timeout: Annotated[float | None, typer.Option(
         "--timeout", min=0.001, help="Seconds the whole scan may take; past that exit 2 (default 600).")] = None,
+    root: RootOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
@@ -150,7 +153,7 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose,
+        max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
         parse_timeout=parse_timeout, timeout=timeout,
     ), config)
     loaded, report = _run(settings)
@@ -180,6 +183,7 @@ def timeline(
     catalog: CatalogOpt = None,
     exclude: ExcludeOpt = None,
     config: ConfigOpt = None,
+    root: RootOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """When each model the code references becomes Legacy, enters extended access or reaches EOL."""
@@ -193,7 +197,7 @@ def timeline(
     settings = _settings(_given(
         paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, quiet=quiet,
+        exclude=exclude, root=root, quiet=quiet,
     ), config)
     loaded, report = _run(settings)
     _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)

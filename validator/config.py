@@ -80,6 +80,8 @@ class Settings:
     cache_dir: str | None = None
     parse_timeout: float = PARSE_SECONDS
     timeout: float = DEFAULT_SECONDS
+    root: str | None = None
+    """`--root DIR`: the project root every read stays inside (default: the git work tree)."""
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         cache_dir=values.get("cache-dir"),
         parse_timeout=values.get("parse-timeout", PARSE_SECONDS),
         timeout=values.get("timeout", DEFAULT_SECONDS),
+        # Only from the command line too: a config in the tree could widen it to `/`.
+        root=values.get("root"),
     )
 
 

@@ -16,6 +16,7 @@ from . import __version__, prefilter, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
+from .confine import Gate, RootError
 from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
@@ -73,15 +74,21 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
 def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress: Progress | None,
           deadline: Deadline) -> Report:
     try:
+        gate = Gate.for_paths(settings.paths, settings.root)
+    except RootError as exc:
+        raise UsageError(str(exc)) from None
+    try:
         skipped: list[tuple[str, str]] = []
-        found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)))
+        found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)),
+                         gate=gate)
         sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
-    _check_cache_dir(settings)
+    _check_cache_dir(settings, gate)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None), deadline):
+    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None),
+                             deadline):
         collected.add(parsed)
     deadline.check("checking the references against the catalog")
     resources = collected.resources
@@ -130,20 +137,20 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_all(
-    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, progress: Progress,
-    deadline: Deadline,
+    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, gate: Gate,
+    progress: Progress, deadline: Deadline,
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
     with Workers(_jobs(settings), deadline) as workers:
         # The workers parse Terraform while this process reads the templates.
-        terraform = _TerraformScan(sources, settings, env, workers, deadline)
+        terraform = _TerraformScan(sources, settings, env, workers, gate, deadline)
         # Progress counts templates, then Terraform root modules (each with the modules it calls).
         total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
             deadline.check(f"{len(structured) - done + 1} of {len(structured)} YAML/JSON files"
                            f" (from {clean(src.display)}), {terraform.roots} Terraform root modules")
-            found = _parse_structured(src, settings, region)
+            found = _parse_structured(src, settings, region, gate)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
             elif found is not None:
@@ -166,13 +173,13 @@ class _TerraformScan:
     """
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
-                 workers: Workers, deadline: Deadline) -> None:
+                 workers: Workers, gate: Gate, deadline: Deadline) -> None:
         # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
         names = [os.path.normpath(s.path) for s in sources]
         displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
         self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
-                                    settings.max_file_bytes, settings.cache_dir,
+                                    settings.max_file_bytes, gate, settings.cache_dir,
                                     (settings.parse_timeout, deadline.at))
         self._deadline = deadline
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
@@ -181,7 +188,7 @@ class _TerraformScan:
         # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
         given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
         always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
-        self._roots, spanned = prefilter.relevant_roots(directories, always, workers)
+        self._roots, spanned = prefilter.relevant_roots(directories, always, workers, gate)
         self._loader.preload([p for d in spanned for p in module_files(d)], workers)
         self._options = TerraformOptions(settings.variables, var_files, env)
 
@@ -198,15 +205,16 @@ class _TerraformScan:
                                  f" (from {clean(loader.name(root))})")
             module = loader.load(root)
             if module is not None:
-                resources.extend(resolve_root(module, Loader(loader.load, loader.installed, loader.read),
-                                              self._options))
+                resources.extend(resolve_root(
+                    module, Loader(loader.load, loader.installed, loader.read, loader.refusal), self._options))
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
         return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 
 
-def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> tuple[str, ParsedFile] | None:
+def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
+                      gate: Gate) -> tuple[str, ParsedFile] | None:
     """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
@@ -218,7 +226,7 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
         return ("plan", plan) if plan is not None else None
     from . import cloudformation  # only when the tree has YAML or JSON files
 
-    options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent)
+    options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent, gate=gate)
     parsed = cloudformation.parse_template(text, src.display, options)
     if parsed is None:
         return None
@@ -242,15 +250,15 @@ def _looks_like_iac(src: SourceFile) -> bool:
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
-def _check_cache_dir(settings: Settings) -> None:
-    """A cache inside the scanned tree could come with the pull request under review."""
+def _check_cache_dir(settings: Settings, gate: Gate) -> None:
+    """A cache anywhere in the repository under review could come with the pull request."""
     if settings.cache_dir is None:
         return
-    cache = Path(settings.cache_dir).resolve()
-    for scanned in settings.paths:
-        if cache.is_relative_to(Path(scanned).resolve()):
-            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the scanned path {scanned}: "
-                             "put the cache outside the tree under review")
+    cache = Path(os.path.realpath(settings.cache_dir))
+    for root in gate.roots:
+        if cache.is_relative_to(root):
+            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the project root {root}: "
+                             "put the cache outside the repository under review")
 
 
 def _directories(settings: Settings) -> list[Path]:

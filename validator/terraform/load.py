@@ -2,7 +2,8 @@
 
 The resolver asks for directories as it follows `module` blocks, including ones outside the
 scanned paths (`../modules/agent`) and modules that `terraform init` downloaded; this is
-the one place that touches the disk for it.
+the one place that touches the disk for it, and every read passes the scan's `Gate`: a
+directory or file outside the project root is not read, and the resolver is told why.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
+from ..confine import Gate
 from ..deadline import PARSE_SECONDS
 from ..discover import classify, read_text
 from ..model import Problem, Span
 from ..workers import Workers
-from .parse import HclSyntaxError, parse_hcl, time_limits
+from .parse import HclSyntaxError, check_depth, parse_hcl, time_limits
 from .resolve import ModuleFiles
-from .syntax import ConfigFile, from_data, to_data
+from .syntax import ConfigFile, Lit, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')} lark {version('lark')}"
+MAX_MANIFEST = 10 * 1024 * 1024
 
 
 def module_file_names(directory: Path) -> list[str]:
@@ -84,9 +87,10 @@ def parse_text(syntax: str, text: str, cache_dir: str | None = None,
     if cached is not None and cached.is_file():
         try:
             config = from_data(json.loads(cached.read_bytes()))
-            if isinstance(config, ConfigFile) and config.path == "":
+            if isinstance(config, ConfigFile) and config.path == "" and well_formed(config):
+                check_depth(config)
                 return config
-        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, HclSyntaxError):
             pass  # a damaged or foreign entry is parsed again and overwritten
     try:
         with time_limits(*limits):
@@ -97,6 +101,35 @@ def parse_text(syntax: str, text: str, cache_dir: str | None = None,
     if cached is not None:
         _store(cached, json.dumps(to_data(config), separators=(",", ":")).encode())
     return config
+
+
+# Fields of the syntax objects by kind of value, for entries read back from the cache.
+_POSITIONS = ("line", "end_line", "body_line")
+_NAMES = ("name", "type", "path", "text")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def well_formed(config: ConfigFile) -> bool:
+    """Whether a cache entry holds what the parser makes: positions are line numbers,
+    names are text, literals are scalars. Anything else is not trusted, and parsed again."""
+    stack: list[object] = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        for name in getattr(type(node), "__slots__", ()):
+            value = getattr(node, name)
+            if name in _POSITIONS and (type(value) is not int or value < 0):
+                return False
+            if name == "column" and value is not None and type(value) is not int:
+                return False
+            if name in _NAMES and type(value) is not str:
+                return False
+            if isinstance(node, Lit) and name == "value" and not isinstance(value, _SCALARS):
+                return False
+            stack.append(value)
+    return True
 
 
 _PARSERS: dict[str, Callable[[str, str], ConfigFile]] = {
@@ -126,11 +159,12 @@ def _store(target: Path, data: bytes) -> None:
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
-    def __init__(self, display: Callable[[Path], str], limit: int, cache_dir: str | None = None,
+    def __init__(self, display: Callable[[Path], str], limit: int, gate: Gate, cache_dir: str | None = None,
                  limits: tuple[float, float] = (PARSE_SECONDS, math.inf)) -> None:
-        self._display, self._limit, self._cache_dir = display, limit, cache_dir
+        self._display, self._limit, self._gate, self._cache_dir = display, limit, gate, cache_dir
         self._limits = limits
         self._modules: dict[Path, ModuleFiles | None] = {}
+        self._refused: dict[Path, str | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
         self._read_ahead: dict[Path, tuple[str | None, Problem | None]] = {}
         self._results: dict[tuple[str, str], ConfigFile | Failure] = {}
@@ -147,6 +181,7 @@ class ModuleLoader:
         """Read many files and start parsing each distinct text; results are taken as they
         come, in this order, so resolving the first root overlaps parsing the last."""
         self._drain()
+        paths = [p for p in paths if self._directory_refusal(p.parent) is None]
         for path in paths:
             if path not in self._read_ahead:
                 self._read_ahead[path] = read_text(path, self._display(path), self._limit)
@@ -178,8 +213,20 @@ class ModuleLoader:
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
         if key not in self._modules:
-            self._modules[key] = self._read(key)
+            self._modules[key] = None if self._directory_refusal(key) else self._read(key)
         return self._modules[key]
+
+    def _directory_refusal(self, directory: Path) -> str | None:
+        # Checked once per directory: its files are listed without symlinks out of it
+        # (module_file_names), so they need no check of their own.
+        if directory not in self._refused:
+            self._refused[directory] = self._gate.refusal(directory)
+        return self._refused[directory]
+
+    def refusal(self, path: Path) -> str | None:
+        """Why a module directory or a file() path is not read, when the gate refuses it."""
+        refused = self._gate.refusal(path)
+        return f"{self._display(Path(os.path.normpath(path)))} is {refused}: not read" if refused else None
 
     def _read(self, directory: Path) -> ModuleFiles | None:
         names = module_file_names(directory)
@@ -203,32 +250,35 @@ class ModuleLoader:
         return replace(parsed, path=display)
 
     def read(self, path: Path) -> str | None:
-        """A file a configuration reads with file() or templatefile(), inside a module it loaded.
+        """A file a configuration reads with file() or templatefile(), when the gate allows it.
 
-        A path outside every module directory (`/etc/...`, `../../..`) is not read: the scan
-        must not disclose files of the machine it runs on.
+        A path outside the project root (`/etc/...`, `../../..`) is not read: the scan must
+        not disclose files of the machine it runs on (`refusal` says why).
         """
         try:
             real = path.resolve()
-            if not real.is_file() or not any(real.is_relative_to(d.resolve()) for d in self._modules):
-                return None
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if real not in self._files:
-            self._files[real] = read_text(real, self._display(path), self._limit)[0]
+            self._files[real] = self._gate.read_text(real, self._display(path), self._limit)[0]
         return self._files[real]
 
     def installed(self, root: Path, key: str) -> Path | None:
         """A module `terraform init` downloaded, from `.terraform/modules/modules.json`."""
         if root not in self._installed:
-            self._installed[root] = read_manifest(root)
+            self._installed[root] = read_manifest(root, self._gate)
         return self._installed[root].get(key)
 
 
-def read_manifest(root: Path) -> dict[str, Path]:
-    """Downloaded modules by key (`chat`, `chat.inner`), from `.terraform/modules/modules.json`."""
+def read_manifest(root: Path, gate: Gate) -> dict[str, Path]:
+    """Downloaded modules by key (`chat`, `chat.inner`), from `.terraform/modules/modules.json`.
+
+    Its directories are checked by the gate when they are loaded, like any module source.
+    """
+    path = root / ".terraform" / "modules" / "modules.json"
+    text, _ = gate.read_text(path, str(path), MAX_MANIFEST)
     try:
-        data = json.loads((root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8"))
+        data = json.loads(text or "{}")
         return {m["Key"]: root / m["Dir"] for m in data.get("Modules", []) if m.get("Key") and m.get("Dir")}
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, KeyError):
         return {}
