@@ -34,7 +34,9 @@ STALE_CATALOG_DAYS = 90
 
 def fail(message: str) -> typer.Exit:
     """Print a usage or configuration error and give the exit code for it (2)."""
-    typer.echo(f"iac-check: error: {message}", err=True)
+    from .report.safe import no_workflow_commands
+
+    typer.echo(no_workflow_commands(f"iac-check: error: {message}"), err=True)
     return typer.Exit(2)
 
 
@@ -319,8 +321,10 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from .files import write_atomic
+
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomic(output, text.encode("utf-8"))
     except OSError as exc:
         raise fail(f"--output {output}: {exc.strerror or exc}") from None
 

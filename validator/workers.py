@@ -7,6 +7,13 @@ they run. Results always come back in input order, so the output never depends o
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -16,6 +23,9 @@ from .deadline import Deadline
 
 # Below this many items a pool costs more to start than it saves.
 PARALLEL_THRESHOLD = 24
+# How often a worker looks whether the scan that started it is still there.
+_PARENT_POLL_SECONDS = 1.0
+_PR_SET_PDEATHSIG = 1
 
 
 class Workers:
@@ -35,7 +45,8 @@ class Workers:
         if self._jobs <= 1 or count < PARALLEL_THRESHOLD:
             return map(fn, *columns)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self._jobs)
+            self._pool = ProcessPoolExecutor(max_workers=self._jobs, initializer=die_with_parent,
+                                             initargs=(os.getpid(),))
         # A few chunks per worker: big enough to pay for the transfer, small enough to balance.
         chunk = max(1, count // (self._jobs * 8))
         timeout = self._deadline.remaining() if self._deadline is not None else None
@@ -51,3 +62,22 @@ class Workers:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Run in each worker as it starts: it ends when the scan's process does.
+
+    A killed scan (a CI job cancelled, a timeout) must not leave workers parsing for
+    minutes. Linux sends the signal itself (PR_SET_PDEATHSIG); elsewhere, and in case the
+    parent was gone before that took effect, a thread sees the worker orphaned.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # the thread below still ends the worker
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_watch_parent, args=(parent,), name="iac-check-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)
