@@ -143,8 +143,12 @@ def scan(
                        ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List notes in text output; say on stderr which files were skipped and why.")
                        ] = False,
+    sarif_category: Annotated[StrOpt, typer.Option(
+        "--sarif-category", help="Name this scan among others of the repository in SARIF "
+                                 "(automationDetails.id; default iac-check/PATH/).")] = None,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
     settings = _settings(_given(
@@ -161,8 +165,65 @@ def scan(
         for file, why in report.skipped:
             typer.echo(f"iac-check: skipped {clean(file)}: {why}", err=True)
     report = _baselined(report, settings)
-    _emit(report, settings, loaded)
+    _emit(_with_fixes(report, settings, loaded), settings, loaded, sarif_category)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
+
+
+@app.command()
+def fix(
+    paths: PathsArg = None,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print a unified diff and change nothing (exit 1 when there is something to change).")] = False,
+    include_legacy: Annotated[bool, typer.Option(
+        "--include-legacy", help="Also move Legacy versions (BDR002), not only EOL and extended access.")] = False,
+    rule: Annotated[Many, _many("--rule", "Only the findings of this rule: BDR001, BDR007 or BDR002")] = None,
+    as_of: AsOfOpt = None,
+    region: RegionOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    parameter: ParameterOpt = None,
+    parameters_file: ParametersFileOpt = None,
+    catalog: CatalogOpt = None,
+    exclude: ExcludeOpt = None,
+    root: RootOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Move retired and retiring models to their Active replacement, where the model ID is written."""
+    from . import fix as fixes
+
+    chosen = _fix_rules(rule, include_legacy)
+    settings = _settings(_given(
+        paths=paths, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
+        parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
+        exclude=exclude, root=root, quiet=quiet,
+    ), config)
+    loaded, report = _run(settings)
+    found = fixes.plan(report, loaded, chosen, fixes.within(settings.paths))
+    try:
+        changes = fixes.apply(found.edits, report.locations)
+    except (OSError, fixes.FixError) as exc:
+        raise fail(str(exc)) from None
+    if diff:
+        sys.stdout.write("".join(fixes.unified_diff(report.locations.get(file, file), before, after)
+                                 for file, (before, after) in changes.items()))
+    else:
+        for file, (_, after) in changes.items():
+            fixes.write_atomically(Path(report.locations.get(file, file)), after)
+    typer.echo(fixes.summary(found, written=not diff), err=diff)
+    raise typer.Exit(1 if diff and changes else 0)
+
+
+def _fix_rules(rules: list[str] | None, include_legacy: bool) -> tuple[str, ...]:
+    from .fix import DEFAULT_RULES, FIXABLE_RULES, LEGACY_RULE
+
+    chosen = (*DEFAULT_RULES, LEGACY_RULE) if include_legacy else DEFAULT_RULES
+    for rule_id in rules or ():
+        if rule_id == LEGACY_RULE and not include_legacy:
+            raise fail(f"--rule {LEGACY_RULE} moves Legacy versions: add --include-legacy")
+        if rule_id not in FIXABLE_RULES:
+            raise fail(f"--rule {rule_id}: fix moves the models of {', '.join(FIXABLE_RULES)} only")
+    return tuple(r for r in chosen if r in rules) if rules else chosen
 
 
 @app.command()
@@ -303,13 +364,21 @@ def _baselined(report: Report, settings: Settings) -> Report:
         raise fail(str(exc)) from None
 
 
-def _emit(report: Report, settings: Settings, loaded: Catalog) -> None:
+def _with_fixes(report: Report, settings: Settings, loaded: Catalog) -> Report:
+    """Each finding that `iac-check fix` would change (default rules) carries the edit."""
+    from . import fix as fixes
+
+    return fixes.attach(report, fixes.plan(report, loaded, fixes.DEFAULT_RULES, fixes.within(settings.paths)))
+
+
+def _emit(report: Report, settings: Settings, loaded: Catalog, category: str | None) -> None:
     """The --format report to --output or stdout, then each FORMAT=FILE report."""
     from .report import render
 
     color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
     formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
     options = _render_options(report, settings, loaded, "markdown" in formats, color)
+    options = replace(options, verbose=settings.verbose, category=_category(category, settings))
     _write(render(report, settings.format, options), settings.output)
     plain = replace(options, color=False)
     for extra_format, file in settings.extra_outputs:
@@ -323,6 +392,14 @@ def _render_options(report: Report, settings: Settings, loaded: Catalog, with_ti
 
     chart = build(report.references, loaded, settings.as_of, settings.days) if with_timeline else None
     return RenderOptions(settings.fail_on, color, report.locations, chart)
+
+
+def _category(given: str | None, settings: Settings) -> str:
+    """SARIF `automationDetails.id`: the given one, else "iac-check/PATH/" (a category, no run ID)."""
+    if given:
+        return given
+    scanned = "+".join(Path(p).as_posix().strip("/") or "." for p in settings.paths) or "."
+    return f"iac-check/{scanned}/"
 
 
 def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:

@@ -23,7 +23,7 @@ def origin(value: Origin | None) -> dict[str, Any] | None:
 
 
 def finding(f: Finding) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "rule_id": f.rule_id,
         "severity": f.severity,
         "message": f.message,
@@ -45,7 +45,14 @@ def finding(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression_reason,
         "fingerprint": f.fingerprint,
+        "instances": [i.resource for i in f.every_instance if i.resource is not None],
+        "attribute_line": f.attribute_line,
+        "construct_path": f.construct_path,
     }
+    if f.fix is not None:
+        out["fix"] = {"file": f.fix.file, "line": f.fix.line, "column": f.fix.column, "old": f.fix.old,
+                      "new": f.fix.new}
+    return out
 
 
 def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
@@ -61,6 +68,8 @@ def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
         "region": r.region,
         "lifecycle": lifecycle or "unknown",
         "origin": origin(r.origin),
+        "attribute_line": r.attribute_line,
+        "construct_path": r.construct_path,
     }
 
 
