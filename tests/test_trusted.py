@@ -269,10 +269,10 @@ def test_trusted_reads_no_tf_var_from_the_environment(tmp_path):
             '  foundation_model = "anthropic.claude-${var.db_password}-v1"\n}\n')
     root = repo(tmp_path, {"main.tf": leak})
     env = {"TF_VAR_db_password": "hunter2secret"}
-    _, out, _ = cli("scan", str(root), "--as-of", AS_OF, env=env)
+    _, out, _ = cli("scan", str(root), "--as-of", AS_OF, "--format", "json", env=env)
     assert "hunter2secret" in out  # without --trusted the environment is Terraform's input
     for fmt in ("text", "json", "sarif", "junit", "github", "markdown"):
-        _, out, err = cli("scan", str(root), "--as-of", AS_OF, "--trusted", "--format", fmt, env=env)
+        _, out, err = cli("scan", str(root), "--as-of", AS_OF, "--trusted", "--format", fmt, "--verbose", env=env)
         assert "hunter2secret" not in out + err
     _, report = scan_json(str(root), "--as-of", AS_OF, "--trusted", "--var", "db_password=v2", env=env)
     assert [r["model_id"] for r in report["references"]] == ["anthropic.claude-v2-v1"]
