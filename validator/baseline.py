@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .discover import read_text
+from .files import write_atomic
 from .model import Finding, Instance, Report
 
 FORMAT_VERSION = 1
@@ -45,7 +46,7 @@ def _entry(f: Finding, instance: Instance) -> dict[str, Any]:
 
 def write(report: Report, path: str) -> None:
     try:
-        Path(path).write_text(json.dumps(document(report), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, (json.dumps(document(report), indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"--write-baseline {path}: {exc.strerror or exc}") from None
 
