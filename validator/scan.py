@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
+from .account import account
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
@@ -20,7 +21,7 @@ from .confine import Gate, RootError, withheld
 from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, Suppression
+from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, ScannedText, Suppression
 from .report.safe import clean
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
@@ -46,11 +47,13 @@ class _Collected:
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    texts: list[ScannedText] = field(default_factory=list)
 
     def add(self, parsed: ParsedFile) -> None:
         self.resources.extend(parsed.resources)
         self.problems.extend(parsed.problems)
         self.suppressions.extend(parsed.suppressions)
+        self.texts.extend(parsed.texts)
 
 
 def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
@@ -103,7 +106,8 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
         collected.add(parsed)
     deadline.check("checking the references against the catalog")
     resources = collected.resources
-    refs = extract(resources, attribute_table(), region)
+    accounted = account(collected.texts, extract(resources, attribute_table(), region), region)
+    refs = accounted.references
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems]
@@ -128,6 +132,7 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}
                              | {r.origin.file for r in refs if r.origin}, settings),
         skipped=tuple(skipped),
+        mentions=tuple(accounted.mentions),
     )
 
 
@@ -214,7 +219,8 @@ def _parse_all(
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
     yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
-    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
+    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems),
+                     texts=tuple(t for plan in plans for t in plan.texts))
 
 
 class _TerraformScan:
@@ -262,7 +268,7 @@ class _TerraformScan:
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
-        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
+        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
@@ -283,7 +289,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
     if parsed is None:
         return None
     inline = suppress.inline_suppressions(text, src.display)
-    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
+    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
+                                  parsed.texts)
 
 
 def _may_reference(text: str, settings: Settings) -> bool:
