@@ -202,3 +202,16 @@ def test_reports_carry_the_fix(fmt: str) -> None:
 def test_suppressed_and_provisioned_findings_carry_no_fix() -> None:
     _, report = scan_json(str(FIXTURES / "fix" / "refusals"), *AS_OF)
     assert [f for f in report["findings"] if "fix" in f] == []
+
+
+def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) -> None:
+    tree = tmp_path / "examples"
+    shutil.copytree(FIXTURES.parent / "examples", tree)
+    _, out, _ = cli("fix", str(tree), *AS_OF)
+    explained = {line.split("  ")[0].removeprefix("left alone ") for line in out.splitlines()
+                 if line.startswith("left alone ")}
+    _, report = scan_json(str(tree), *AS_OF)
+    remaining = {f"{f['file']}:{f['line']}" for f in report["findings"]
+                 if f["rule_id"] in ("BDR001", "BDR007") and not f["suppressed"]}
+    assert remaining <= explained
+    assert any(line.startswith("fixed ") for line in out.splitlines())
