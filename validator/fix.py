@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from .catalog import Catalog
+from .confine import Gate
 from .discover import split_bom
 from .model import Finding, Fix, Reference, Report
 from .modelid import GEO_PREFIXES, find_models, normalise_id
@@ -171,9 +172,9 @@ def attach(report: Report, found: Plan) -> Report:
 
 
 def within(paths: Sequence[str]) -> Callable[[Path], bool]:
-    """Whether a file is inside the scanned paths (after symlinks): the only files `fix` edits."""
-    roots = [Path(p).resolve() for p in paths]
-    return lambda path: any(path.resolve().is_relative_to(root) for root in roots)
+    """Whether a file is inside the scanned paths (after symlinks): the only files `fix` edits,
+    a narrower gate than the project root the scan reads from."""
+    return Gate(tuple(os.path.realpath(p) for p in paths)).allows
 
 
 def _written_at(file: str, line: int, column: int | None, origin: object) -> tuple[str, int, int | None]:
