@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
+from .account import account
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
-from .confine import Gate, RootError
+from .confine import Gate, RootError, withheld
+from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, Instance, ParsedFile, Problem, Report, Resource, Suppression
+from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, ScannedText, Suppression
+from .report.safe import clean
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -33,17 +37,23 @@ class UsageError(Exception):
     """A problem with what the user asked for (exit code 2), not with the scanned code."""
 
 
+PROTECTED = frozenset({"BDR001"})
+"""Under --trusted, what nothing in the tree under review can hide or downgrade."""
+
+
 @dataclass
 class _Collected:
     files: int = 0
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    texts: list[ScannedText] = field(default_factory=list)
 
     def add(self, parsed: ParsedFile) -> None:
         self.resources.extend(parsed.resources)
         self.problems.extend(parsed.problems)
         self.suppressions.extend(parsed.suppressions)
+        self.texts.extend(parsed.texts)
 
 
 def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
@@ -55,9 +65,28 @@ Progress = Callable[[int, int], None]
 
 
 def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None,
-             progress: Progress | None = None) -> Report:
-    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
+             progress: Progress | None = None, floor: Catalog | None = None) -> Report:
+    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come.
+
+    `floor` (under --trusted) is the catalog without the overlays inside the tree: its
+    BDR001 findings stand whatever the overlays say.
+    Raises ScanTimeout when the scan runs past `settings.timeout`.
+    """
     env = dict(os.environ if env is None else env)
+    if settings.trusted:
+        # A job's TF_VAR_* often carry secrets for `terraform plan`; code under review could
+        # spell them into a model ID that every report prints. Values come from --var only.
+        env = {k: v for k, v in env.items() if not k.startswith("TF_VAR_")}
+    deadline = Deadline(settings.timeout)
+    with deadline.watchdog():
+        try:
+            return _scan(settings, catalog, env, progress, deadline, floor)
+        except FuturesTimeout:  # a worker's result did not come in time
+            raise ScanTimeout(deadline.message()) from None
+
+
+def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress: Progress | None,
+          deadline: Deadline, floor: Catalog | None) -> Report:
     try:
         gate = Gate.for_paths(settings.paths, settings.root)
     except RootError as exc:
@@ -69,21 +98,27 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
-    _check_cache_dir(settings)
+    _check_cache_dir(settings, gate)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None)):
+    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None),
+                             deadline):
         collected.add(parsed)
+    deadline.check("checking the references against the catalog")
     resources = collected.resources
-    refs = extract(resources, attribute_table(), region)
+    accounted = account(collected.texts, extract(resources, attribute_table(), region), region)
+    refs = accounted.references
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems]
     findings.extend(evaluate(refs, ctx))
+    if floor is not None:
+        findings.extend(_end_of_life_by(floor, refs, findings, settings, policy))
     starts: dict[tuple[str, int], set[str]] = {}
     for r in resources:
         starts.setdefault((r.span.file, r.span.line), set()).add(r.address)
-    findings = _configured(suppress.apply(findings, collected.suppressions, starts, settings.as_of), settings)
+    findings = suppress.apply(findings, collected.suppressions, starts, settings.as_of)
+    findings = _configured(_unsuppressed(findings) if settings.trusted else findings, settings)
     return Report(
         as_of=settings.as_of,
         tool_version=__version__,
@@ -97,7 +132,34 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}
                              | {r.origin.file for r in refs if r.origin}, settings),
         skipped=tuple(skipped),
+        mentions=tuple(accounted.mentions),
     )
+
+
+def in_tree(settings: Settings, files: Iterable[str]) -> list[str]:
+    """The files among `files` inside the tree under review (the project root)."""
+    try:
+        gate = Gate.for_paths(settings.paths, settings.root)
+    except RootError as exc:
+        raise UsageError(str(exc)) from None
+    return [f for f in files if gate.allows(f)]
+
+
+def _end_of_life_by(floor: Catalog, refs: Sequence[Reference], findings: Sequence[Finding], settings: Settings,
+                    policy: ModelPolicy | None) -> list[Finding]:
+    """BDR001 findings by the trusted catalog that the full one (with the tree's overlays) lost."""
+    def place(f: Finding) -> tuple[object, ...]:
+        return f.span, f.resource, f.attribute, f.model_id, f.raw
+
+    present = {place(f) for f in findings if f.rule_id in PROTECTED}
+    trusted = evaluate(refs, Context(floor, settings.as_of, settings.fail_within, policy))
+    return [f for f in trusted if f.rule_id in PROTECTED and place(f) not in present]
+
+
+def _unsuppressed(findings: list[Finding]) -> list[Finding]:
+    """Under --trusted, inline and Metadata suppressions (written in the tree) do not cover BDR001."""
+    return [replace(f, suppressed=False, suppression_reason=None) if f.rule_id in PROTECTED and f.suppressed else f
+            for f in findings]
 
 
 def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
@@ -110,34 +172,41 @@ def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
 
 
 def _merged(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per place: the same verdict on the same code in several module
-    instances (or stacks) lists them as `instances`. Instances whose findings differ in
-    anything else (region, usage, origin, suppression, message) stay separate findings."""
-    places: dict[Finding, dict[Instance, None]] = {}
+    """One finding per place: the same verdict on the same model at the same file, line
+    and column in several module instances (or stacks) is one finding listing them as
+    `instances`. Instances whose findings differ otherwise (region, usage, severity,
+    suppression, message) stay separate. Where the value was written (`origin`) and its
+    spelling (`raw`, e.g. two ARN forms of one model in one IAM list) are the first
+    instance's: they name the same model at the same place."""
+    places: dict[Finding, list[Finding]] = {}
     for f in findings:
-        place = replace(f, resource=None, fingerprint="", instances=())
-        places.setdefault(place, {}).update(dict.fromkeys(f.every_instance))
+        place = replace(f, resource=None, fingerprint="", instances=(), origin=None,
+                        raw=None if f.model_id else f.raw)
+        places.setdefault(place, []).append(f)
     out = []
-    for place, found in places.items():
-        instances = tuple(sorted(found, key=lambda i: (i.resource or "", i.fingerprint)))
-        first = instances[0]
-        out.append(replace(place, resource=first.resource, fingerprint=first.fingerprint,
-                           instances=instances if len(instances) > 1 else ()))
+    for group in places.values():
+        found = {i for f in group for i in f.every_instance}
+        instances = sorted(found, key=lambda i: (i.resource or "", i.fingerprint))
+        first = next(f for f in group if f.resource == instances[0].resource)
+        out.append(replace(first, fingerprint=instances[0].fingerprint,
+                           instances=tuple(instances) if len(instances) > 1 else ()))
     return out
 
 
 def _parse_all(
     sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, gate: Gate,
-    progress: Progress,
+    progress: Progress, deadline: Deadline,
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
-    with Workers(_jobs(settings)) as workers:
+    with Workers(_jobs(settings), deadline) as workers:
         # The workers parse Terraform while this process reads the templates.
-        terraform = _TerraformScan(sources, settings, env, workers, gate)
+        terraform = _TerraformScan(sources, settings, env, workers, gate, deadline)
         # Progress counts templates, then Terraform root modules (each with the modules it calls).
         total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
+            deadline.check(f"{len(structured) - done + 1} of {len(structured)} YAML/JSON files"
+                           f" (from {clean(src.display)}), {terraform.roots} Terraform root modules")
             found = _parse_structured(src, settings, region, gate)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
@@ -150,7 +219,8 @@ def _parse_all(
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
     yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
-    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
+    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems),
+                     texts=tuple(t for plan in plans for t in plan.texts))
 
 
 class _TerraformScan:
@@ -161,13 +231,15 @@ class _TerraformScan:
     """
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
-                 workers: Workers, gate: Gate) -> None:
+                 workers: Workers, gate: Gate, deadline: Deadline) -> None:
         # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
         names = [os.path.normpath(s.path) for s in sources]
         displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
         self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
-                                    settings.max_file_bytes, gate, settings.cache_dir)
+                                    settings.max_file_bytes, gate, settings.cache_dir,
+                                    (settings.parse_timeout, deadline.at))
+        self._deadline = deadline
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
         directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
@@ -187,6 +259,8 @@ class _TerraformScan:
         loader = self._loader
         resources: list[Resource] = []
         for done, root in enumerate(self._roots, 1):
+            self._deadline.check(f"{len(self._roots) - done + 1} of {len(self._roots)} Terraform root modules"
+                                 f" (from {clean(loader.name(root))})")
             module = loader.load(root)
             if module is not None:
                 resources.extend(resolve_root(
@@ -194,7 +268,7 @@ class _TerraformScan:
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
-        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
+        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
@@ -215,7 +289,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
     if parsed is None:
         return None
     inline = suppress.inline_suppressions(text, src.display)
-    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
+    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
+                                  parsed.texts)
 
 
 def _may_reference(text: str, settings: Settings) -> bool:
@@ -234,15 +309,15 @@ def _looks_like_iac(src: SourceFile) -> bool:
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
-def _check_cache_dir(settings: Settings) -> None:
-    """A cache inside the scanned tree could come with the pull request under review."""
+def _check_cache_dir(settings: Settings, gate: Gate) -> None:
+    """A cache anywhere in the repository under review could come with the pull request."""
     if settings.cache_dir is None:
         return
-    cache = Path(settings.cache_dir).resolve()
-    for scanned in settings.paths:
-        if cache.is_relative_to(Path(scanned).resolve()):
-            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the scanned path {scanned}: "
-                             "put the cache outside the tree under review")
+    cache = Path(os.path.realpath(settings.cache_dir))
+    for root in gate.roots:
+        if cache.is_relative_to(root):
+            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the project root {root}: "
+                             "put the cache outside the repository under review")
 
 
 def _directories(settings: Settings) -> list[Path]:
@@ -276,8 +351,9 @@ def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Se
 
 def _jobs(settings: Settings) -> int:
     # The cores this process may run on: a CI container pinned to 2 of a host's 64 gets 2.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return settings.jobs or cores or 1
+    # Never more: `jobs: 500` in a config under review would only make the runner thrash.
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) or 1
+    return min(settings.jobs, cores) if settings.jobs else cores
 
 
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:
@@ -289,4 +365,5 @@ def _var_files(settings: Settings) -> Iterable[ConfigFile]:
             # Like Terraform: a .json variable file is JSON whatever the rest of its name.
             yield parse_tfvars_json(text, name) if name.endswith(".json") else parse_hcl(text, name)
         except HclSyntaxError as exc:
-            raise UsageError(f"--var-file {name}:{exc.line}: {exc}") from None
+            # withheld: the option may name any file, and the message must not show its text.
+            raise UsageError(f"--var-file {name}:{exc.line}: {withheld(str(exc))}") from None
