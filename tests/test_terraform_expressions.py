@@ -21,7 +21,7 @@ def test_for_each_instances_with_an_optional_default(tf_fixture):
     # `triage` sets no model: the type's optional() default is its model.
     assert _refs(_scan(tf_fixture), "foundation_model")[:2] == [
         ("main.tf", 49, "anthropic.claude-v2:1", 10),
-        ("main.tf", 49, "anthropic.claude-3-haiku-20240307-v1:0", 10),
+        ("main.tf", 49, "anthropic.claude-3-haiku-20240307-v1:0", 7),  # written in the type
     ]
 
 
