@@ -220,4 +220,5 @@ def test_default_jobs_are_the_cores_this_process_may_run_on(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert _jobs(SimpleNamespace(jobs=None)) == 2
-    assert _jobs(SimpleNamespace(jobs=3)) == 3
+    assert _jobs(SimpleNamespace(jobs=3)) == 2  # capped at the usable cores
+    assert _jobs(SimpleNamespace(jobs=1)) == 1
