@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -213,7 +213,7 @@ class Evaluator:
             except Exception as exc:  # any failure of a function on odd input means "unknown"
                 out += [unknown(f"{node.name}() cannot be evaluated: {_short(str(exc))}"), *_salvage(combo)]
                 continue
-            out.append(Val(value, origin=_first_origin(combo), line=None))
+            out.append(Val(value, origin=_first_origin(combo), reason=_last_reason(combo), line=None))
         return out
 
     def _try(self, node: Call) -> list[Val]:
@@ -347,6 +347,11 @@ def map_value(val: Val, build: Callable[[Any], Any]) -> Val:
     return replace(val, value=build(val.value)) if val.known else val
 
 
+def _last_reason(vals: Sequence[Val]) -> str | None:
+    """Why part of a value is unknown: the last part's reason, since an ARN names its model last."""
+    return next((v.reason for v in reversed(vals) if v.reason), None)
+
+
 def _first_origin(vals: Iterable[Val]) -> Origin | None:
     return next((v.origin for v in vals if v.origin is not None), None)
 
@@ -360,7 +365,7 @@ def _capped(val: Val) -> Val:
 def _join(parts: tuple[Val, ...] | list[Val], line: int) -> Val:
     if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
-    missing = next((v for v in parts if not v.known), None)
+    missing = next((v for v in reversed(parts) if not v.known), None)
     if missing is not None:
         if _has_literal_text(parts):
             # Keep the literal text around the unknown part, so an ARN with an
@@ -387,7 +392,8 @@ def _combine(options: list[list[Val]], build: Callable[[list[Any]], Any]) -> lis
     for combo in combos(options):
         # Unknown members stay inside the collection as None: one unknown tag must not
         # hide the known model IDs beside it.
-        out.append(Val(build([v.value for v in combo]), origin=_first_origin(combo), line=None))
+        out.append(Val(build([v.value for v in combo]), origin=_first_origin(combo), reason=_last_reason(combo),
+                       line=None))
     return out or [Val(build([]))]
 
 

@@ -329,6 +329,8 @@ class Module:
                 return ids
             region = self.region_of(block) or "${?}"
             return [_derive(v, lambda t: f"arn:aws:bedrock:{region}::foundation-model/{t}") for v in ids]
+        if rtype == "aws_bedrock_inference_profile" and block.type == "data":
+            return self._profile_attribute(block, attr, scope)
         if rtype == "aws_bedrock_custom_model" and attr in ("custom_model_arn", "id"):
             region = self.region_of(block) or "${?}"
             bases = self._block_path(block, "base_model_identifier", scope) or []
@@ -336,6 +338,20 @@ class Module:
                     for v in bases]
         derived = _DERIVED.get((rtype, attr))
         return self._block_path(block, derived or attr, scope)
+
+    def _profile_attribute(self, block: Block, attr: str, scope: Evaluator) -> list[Val] | None:
+        """`data "aws_bedrock_inference_profile"`: its ARN and models come from its ID."""
+        ids = self._block_path(block, "inference_profile_id", scope) or []
+        region = self.region_of(block) or "${?}"
+        if attr in ("inference_profile_id", "id"):
+            return ids
+        if attr in ("inference_profile_arn", "arn"):
+            return [_derive(v, lambda t: t if t.startswith("arn:") else
+                            f"arn:aws:bedrock:{region}:${{?}}:inference-profile/{t}") for v in ids]
+        if attr == "models":
+            return [map_value(v, lambda t: [{"model_arn": f"arn:aws:bedrock:${{?}}::foundation-model/{_base_id(t)}"}])
+                    for v in ids]
+        return None
 
     def _block_path(self, block: Block, dotted: str, scope: Evaluator) -> list[Val] | None:
         head, _, rest = dotted.partition(".")
