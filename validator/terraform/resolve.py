@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
-from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, combos, map_value, select, unknown, with_step
+from .evaluate import (
+    MAX_CANDIDATES,
+    Evaluator,
+    Val,
+    as_text,
+    combos,
+    map_value,
+    members,
+    select,
+    unknown,
+    with_step,
+)
 from .override import merge_overrides
 from .parse import template_expr
 from .syntax import Attribute, Block, Call, ConfigFile, Expr, ListX, MapX, Ref
@@ -620,13 +631,10 @@ def _flatten(val: Val, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
     if not val.known:
         yield path, Candidate(None, None, val.reason)
         return
-    if isinstance(val.value, dict):
-        for k, v in val.value.items():
-            yield from _flatten(Val(v, val.origin, val.reason), (*path, str(k)))
-        return
-    if isinstance(val.value, list):
-        for v in val.value:
-            yield from _flatten(Val(v, val.origin, val.reason), path)
+    if isinstance(val.value, (dict, list)):
+        for k, v in members(val):
+            sub = (*path, str(k)) if isinstance(val.value, dict) else path
+            yield from _flatten(replace(v, reason=val.reason), sub)
         return
     if val.value is None:
         return
