@@ -230,7 +230,7 @@ class _Template:
         if not subs and isinstance(node.value, str) and "{{resolve:" not in node.value:
             # Most values are plain strings: skip the resolver.
             return Leaf(scalar.path, self._span(node),
-                        (Candidate(node.value, None, None, node.text_line),))
+                        (Candidate(node.value, None, None, node.text_line, node.marks),))
         parts = self.resolver.parts(node)
         if subs:
             parts = self.resolver.substitute(parts, subs)
@@ -267,7 +267,7 @@ class _Template:
                 continue
             leaves = tuple(
                 Leaf(("AllowedValues",), self._span(item),
-                     (Candidate(item.value, None, None, item.text_line),))
+                     (Candidate(item.value, None, None, item.text_line, item.marks),))
                 for item in allowed.value
                 if isinstance(item.value, str)
             )
