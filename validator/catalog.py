@@ -117,6 +117,8 @@ class Entry:
     replacement: str | None = None
     eol_not_before: date | None = None
     lifecycle: tuple[Row, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """Geo prefixes of the cross-region inference profiles that serve this version (`us`, `eu`, ...)."""
 
     def phase(self, usage: Usage, region: str | None, as_of: date) -> Phase:
         """The phase of this version; with no row for the region it is Active there."""
@@ -251,6 +253,7 @@ def _entry(model: dict[str, Any]) -> Entry:
         replacement=model.get("replacement"),
         eol_not_before=_day(model.get("eol_not_before")),
         lifecycle=tuple(_row(row, model["id"]) for row in model.get("lifecycle", ())),
+        profiles=tuple(model.get("profiles", ())),
     )
     regions = Counter(region for row in entry.lifecycle for region in row.regions or ("all",))
     twice = sorted(region for region, count in regions.items() if count > 1)
