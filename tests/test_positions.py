@@ -10,7 +10,8 @@ POSITIONS = FIXTURES / "cloudformation" / "positions"
 
 
 def _refs(report: dict) -> list[tuple[str, int, int | None, int | None, str | None]]:
-    return [(r["file"].rsplit("/", 1)[-1], r["line"], r["column"], r["attribute_line"], r["model_id"]) for r in report["references"]]
+    return [(r["file"].rsplit("/", 1)[-1], r["line"], r["column"], r["attribute_line"], r["model_id"])
+            for r in report["references"]]
 
 
 def _written_at(file: str, line: int, column: int, model: str) -> bool:
