@@ -18,7 +18,7 @@ from .config import ModelPolicy, Settings
 from .confine import Gate, RootError
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, Instance, ParsedFile, Problem, Report, Resource, Suppression
+from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -110,19 +110,24 @@ def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
 
 
 def _merged(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per place: the same verdict on the same code in several module
-    instances (or stacks) lists them as `instances`. Instances whose findings differ in
-    anything else (region, usage, origin, suppression, message) stay separate findings."""
-    places: dict[Finding, dict[Instance, None]] = {}
+    """One finding per place: the same verdict on the same model at the same file, line
+    and column in several module instances (or stacks) is one finding listing them as
+    `instances`. Instances whose findings differ otherwise (region, usage, severity,
+    suppression, message) stay separate. Where the value was written (`origin`) and its
+    spelling (`raw`, e.g. two ARN forms of one model in one IAM list) are the first
+    instance's: they name the same model at the same place."""
+    places: dict[Finding, list[Finding]] = {}
     for f in findings:
-        place = replace(f, resource=None, fingerprint="", instances=())
-        places.setdefault(place, {}).update(dict.fromkeys(f.every_instance))
+        place = replace(f, resource=None, fingerprint="", instances=(), origin=None,
+                        raw=None if f.model_id else f.raw)
+        places.setdefault(place, []).append(f)
     out = []
-    for place, found in places.items():
-        instances = tuple(sorted(found, key=lambda i: (i.resource or "", i.fingerprint)))
-        first = instances[0]
-        out.append(replace(place, resource=first.resource, fingerprint=first.fingerprint,
-                           instances=instances if len(instances) > 1 else ()))
+    for group in places.values():
+        found = {i for f in group for i in f.every_instance}
+        instances = sorted(found, key=lambda i: (i.resource or "", i.fingerprint))
+        first = next(f for f in group if f.resource == instances[0].resource)
+        out.append(replace(first, fingerprint=instances[0].fingerprint,
+                           instances=tuple(instances) if len(instances) > 1 else ()))
     return out
 
 
