@@ -723,10 +723,10 @@ def test_fuzzed_text_never_raises(body):
         assert result is None or isinstance(result, ParsedFile)
 
 
-def test_for_each_bodies_are_read_once():
+def test_for_each_bodies_are_read_once_per_value():
     parsed = parse_text(GARBAGE[-1])
-    (r,) = parsed.resources
-    assert r.address == "R${N}" and texts(leaf(r, "Value")) == ["anthropic.claude-v2"]
+    assert [r.address for r in parsed.resources] == ["Ra", "Rb"]
+    assert all(texts(leaf(r, "Value")) == ["anthropic.claude-v2"] for r in parsed.resources)
 
 
 def test_byte_order_mark_and_pure_python_loader(monkeypatch):

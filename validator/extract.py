@@ -139,10 +139,11 @@ class _Context:
 
 def _model_offset(ref: ModelRef, start: int) -> int:
     """Where the model is written inside text found at `start`: an ARN built from pieces
-    (CDK's `Fn::Join`) is reported at the piece after its last `/`, the model's own."""
+    (CDK's `Fn::Join`, a `${Geo}` profile prefix) is reported at the model's own piece."""
     if not ref.raw.startswith("arn:"):
         return start
-    return start + ref.raw.rfind("/") + 1
+    inside = ref.raw.rfind(ref.model_id) if ref.model_id else -1
+    return start + (inside if inside >= 0 else ref.raw.rfind("/") + 1)
 
 
 def _span_at(leaf: Leaf, cand: Candidate, offset: int) -> Span:

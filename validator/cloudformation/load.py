@@ -256,9 +256,9 @@ class _YamlConverter:
             return (Mark(0, text_line if style == ">" else line, None, True),)
         # The start mark includes an anchor or tag (`&model anthropic...`); the text ends
         # at the end mark.
-        if not style:
+        opening = self.text.find(style, start.index, end.index) if style else -1
+        if opening < 0:  # plain text (a tagged plain scalar is copied as quoted: see _untagged)
             return (Mark(0, line, end.column + 1 - len(node.value)),)
-        opening = self.text.find(style, start.index, end.index)
         column = start.column + opening - start.index + 2
         if style == '"':
             return string_marks(self.text, opening + 1, end.index - 1, line, column)
@@ -333,7 +333,7 @@ class _YamlConverter:
                 inner.line, inner.column, inner.end_line, inner.text_line,
             )
         inner = Node(
-            inner.value, inner.line, inner.column, inner.end_line, inner.text_line, line, column
+            inner.value, inner.line, inner.column, inner.end_line, inner.text_line, line, column, inner.marks
         )
         return Node(
             {long_name: inner}, line, column, inner.end_line, inner.text_line, key_line, key_column

@@ -9,6 +9,7 @@ is nothing but placeholders becomes an unresolved `Candidate` with the reason.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Iterable, Mapping
@@ -160,6 +161,8 @@ class Resolver:
         self.mappings = _section(root, "Mappings")
         self.resources = _section(root, "Resources")
         self._visiting: set[str] = set()  # profiles being followed, against cycles
+        # Fn::ForEach loop variables in scope (`Ref: Var`, `${Var}`), innermost first.
+        self.bindings: dict[str, list[Part]] = {}
         self.budget = Budget()
         # Parameters and pseudo parameters resolve the same way at every use.
         self._names: dict[str, list[Part]] = {}
@@ -231,10 +234,18 @@ class Resolver:
                         for i in value.value]  # type: ignore[union-attr]
         return None
 
+    def bound(self, name: str, values: list[Part]) -> Resolver:
+        """This resolver with an `Fn::ForEach` loop variable set to `values`."""
+        child = copy.copy(self)
+        child.bindings = {**self.bindings, name: values}
+        return child
+
     # -- names ----------------------------------------------------------------------------
 
     def name(self, name: str, depth: int) -> list[Part]:
         """What `Ref: name` (or `${name}` in Fn::Sub) stands for."""
+        if name in self.bindings:
+            return self.bindings[name]
         if name in self.parameters or name.startswith("AWS::"):
             cached = self._names.get(name)
             if cached is None:
@@ -457,7 +468,7 @@ def _sub_variable(r: Resolver, name: str, variables: dict[str, Node], depth: int
         return r.parts(variables[name], depth)
     if name.startswith("resolve:"):
         return [placeholder(name, f"dynamic reference {{{{{name}}}}} cannot be resolved statically")]
-    if name in r.parameters or name.startswith("AWS::") or name in r.resources:
+    if name in r.bindings or name in r.parameters or name.startswith("AWS::") or name in r.resources:
         return r.name(name, depth)
     resource, dot, attribute = name.partition(".")
     if dot and resource in r.resources:
