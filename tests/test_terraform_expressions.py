@@ -52,8 +52,8 @@ def test_indexed_references_splats_and_the_workspace(tf_fixture):
         "amazon.titan-text-lite-v1", "meta.llama3-70b-instruct-v1:0"]
     # A map looked up by the workspace: every workspace's model.
     assert _refs(report, "environment.variables.STAGE_MODEL") == [
-        ("main.tf", 99, "amazon.titan-text-express-v1", 39),
-        ("main.tf", 99, "anthropic.claude-3-5-sonnet-20240620-v1:0", 39),
+        ("main.tf", 99, "amazon.titan-text-express-v1", 40),
+        ("main.tf", 99, "anthropic.claude-3-5-sonnet-20240620-v1:0", 41),
     ]
 
 

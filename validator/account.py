@@ -176,12 +176,17 @@ class _Ledger:
         # configuration took from it (by resource address for a plan), not line by line.
         if text.syntax in ("read", "plan") and any(_same(lit.raw, raw) for raw in self._raws):
             return True
-        starts = [line, *(r.start for r in holding)]
-        if any(_resolved(ref) for ref in here) or any(
-            _resolved(self._refs[i]) for start in starts for i in self._written.get((file, start), ())
-        ):
+        written = (*self._written.get((file, line), ()), *self._within(file, holding))
+        if any(_resolved(ref) for ref in here) or any(_resolved(self._refs[i]) for i in written):
             return _NOT_SELECTED
         return False
+
+    def _within(self, file: str, holding: Sequence[Region]) -> Iterator[int]:
+        """References written inside the regions: an entry of a map literal is the origin of
+        the values taken from it, at its own line."""
+        for region in holding:
+            for start in range(region.start, region.end + 1):
+                yield from self._written.get((file, start), ())
 
     def _origin(self, text: ScannedText, lit: Literal) -> bool:
         """Written here: an origin at the literal's line, or at the line of the attribute
@@ -189,8 +194,7 @@ class _Ledger:
         file, line = lit.span.file, lit.span.line
         if any(_same(lit.raw, self._refs[i].raw) for i in self._written.get((file, line), ())):
             return True
-        return any(_same(lit.raw, self._refs[i].raw)
-                   for region in _holding(text.regions, line) for i in self._written.get((file, region.start), ()))
+        return any(_same(lit.raw, self._refs[i].raw) for i in self._within(file, _holding(text.regions, line)))
 
     def refined(self) -> list[Reference]:
         return self._refs
