@@ -105,6 +105,8 @@ ConfigOpt = Annotated[StrOpt, typer.Option(
     "--config", help="Config file (default: the nearest .iac-check.yaml, or pyproject.toml with a "
                      "tool.iac-check table).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
+AllowEmptyOpt = Annotated[bool, typer.Option(
+    "--allow-empty", help="Finding no Terraform or CloudFormation file is not an error (exit 0, not 2).")]
 
 
 @app.command()
@@ -136,6 +138,7 @@ def scan(
         "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
                        ] = False,
 ) -> None:
@@ -145,7 +148,7 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose,
+        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose, allow_empty=allow_empty,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -175,6 +178,7 @@ def timeline(
     exclude: ExcludeOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    allow_empty: AllowEmptyOpt = False,
 ) -> None:
     """When each model the code references becomes Legacy, enters extended access or reaches EOL."""
     from . import timeline as timelines
@@ -187,7 +191,7 @@ def timeline(
     settings = _settings(_given(
         paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, quiet=quiet,
+        exclude=exclude, quiet=quiet, allow_empty=allow_empty,
     ), config)
     loaded, report = _run(settings)
     _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)

@@ -1,0 +1,88 @@
+"""The command line as a newcomer and a CI pipeline meet it: nothing to scan, the tool's own
+output files in the tree, and the help text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, cli, scan_json
+
+SCAN = ("--as-of", "2026-01-15", "--region", "us-east-1")
+AGENT = 'resource "aws_bedrockagent_agent" "a" {\n  foundation_model = "anthropic.claude-v1"\n}\n'
+BUCKET = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
+
+
+# -- nothing to scan is exit 2 ------------------------------------------------------------------
+
+def test_a_directory_without_terraform_or_cloudformation_is_exit_2_naming_it(tmp_path: Path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("print('hi')\n", encoding="utf-8")
+    code, out, err = cli("scan", str(tmp_path), *SCAN)
+    assert (code, out) == (2, "")
+    assert f"no Terraform or CloudFormation files under {tmp_path}" in err
+
+
+def test_yaml_and_json_that_are_no_template_are_nothing_to_scan():
+    code, _, err = cli("scan", str(FIXTURES / "cloudformation" / "not-templates"), *SCAN)
+    assert code == 2 and "no Terraform or CloudFormation files under" in err
+
+
+def test_every_path_is_named_and_an_excluded_tree_is_nothing_to_scan(tmp_path: Path):
+    for name in ("infra", "templates"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(AGENT, encoding="utf-8")
+    code, _, err = cli("scan", str(tmp_path / "infra"), str(tmp_path / "templates"), "--exclude", "*.tf", *SCAN)
+    assert code == 2 and f"under {tmp_path / 'infra'}, {tmp_path / 'templates'}" in err
+
+
+def test_allow_empty_on_the_command_line_or_in_the_config_makes_it_a_clean_scan(tmp_path: Path):
+    code, report = scan_json(str(tmp_path), *SCAN, "--allow-empty")
+    assert code == 0 and report["summary"]["files_scanned"] == 0
+    (tmp_path / ".iac-check.yaml").write_text("allow-empty: true\n", encoding="utf-8")
+    code, _, err = cli("scan", str(tmp_path), *SCAN)
+    assert code == 0 and err == ""
+
+
+def test_iac_without_bedrock_is_a_clean_scan_not_nothing_to_scan(tmp_path: Path):
+    # The prefilter never parses these files; found they were, all the same.
+    (tmp_path / "main.tf").write_text(BUCKET, encoding="utf-8")
+    (tmp_path / "queue.yaml").write_text(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n", encoding="utf-8")
+    assert cli("scan", str(tmp_path / "main.tf"), *SCAN)[0] == 0
+    assert cli("scan", str(tmp_path / "queue.yaml"), *SCAN)[0] == 0
+
+
+def test_the_timeline_of_nothing_is_exit_2_too(tmp_path: Path):
+    code, _, err = cli("timeline", str(tmp_path), *SCAN)
+    assert code == 2 and "no Terraform or CloudFormation files under" in err
+    assert cli("timeline", str(tmp_path), *SCAN, "--allow-empty")[0] == 0
+
+
+# -- iac-check's own files in the tree are not scanned ------------------------------------------
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "ci" / "repo", root)
+    return root
+
+
+def test_a_baseline_and_reports_written_into_the_tree_are_not_scanned_next_time(tmp_path: Path):
+    root = _repo(tmp_path)
+    _, before = scan_json(str(root), *SCAN)
+    cli("scan", str(root), *SCAN, "--write-baseline", str(root / ".iac-check-baseline.json"),
+        "--output", f"json={root / 'report.json'}", "--output", f"sarif={root / 'report.sarif.json'}")
+    code, out, err = cli("scan", str(root), *SCAN, "--format", "json", "--verbose")
+    after = json.loads(out)
+    assert code == 1 and after["summary"] == before["summary"]
+    for name in (".iac-check-baseline.json", "report.json", "report.sarif.json"):
+        assert f"skipped {name}: a baseline or report written by iac-check" in err
+
+
+def test_a_template_that_claims_to_be_a_baseline_is_still_scanned(tmp_path: Path):
+    template = {"iac-check-baseline": 1, "tool": {"name": "iac-check"}, "Resources": {"Agent": {
+        "Type": "AWS::Bedrock::Agent", "Properties": {"AgentName": "a", "FoundationModel": "anthropic.claude-v1"}}}}
+    (tmp_path / "agent.json").write_text(json.dumps(template, indent=2), encoding="utf-8")
+    code, report = scan_json(str(tmp_path), *SCAN)
+    assert code == 1 and [f["rule_id"] for f in report["findings"]] == ["BDR001"]
