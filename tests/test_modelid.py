@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from validator.modelid import find_models, parse_model
+from validator.modelid import EVERY_REGION, GEO_PREFIXES, find_models, in_geography, parse_model
+
+MODEL_IDS = Path(__file__).parent / "data" / "model-ids" / "shared-model-ids.tsv"
+
+
+def shared_model_ids() -> list[str]:
+    """Every model ID in the gathered facts (see the file's header for where each comes from)."""
+    lines = MODEL_IDS.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t")[0] for line in lines if line and not line.startswith(("#", "model_id\t"))]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +38,21 @@ from validator.modelid import find_models, parse_model
          "anthropic.claude-3-5-sonnet-20240620-v1:0", "eu-central-1"),
         ("arn:aws:bedrock:us-west-2:123456789012:custom-model/amazon.titan-text-express-v1:0:8k/ly16hhi765j4",
          "amazon.titan-text-express-v1:0", "us-west-2"),
+        # Variants after the version: multimodal, embedding size, context windows.
+        ("amazon.nova-premier-v1:0:mm", "amazon.nova-premier-v1:0", None),
+        ("cohere.embed-english-v3:0:512", "cohere.embed-english-v3:0", None),
+        ("cohere.command-text-v14:7:4k", "cohere.command-text-v14:7", None),
+        ("anthropic.claude-instant-v1:2:100k", "anthropic.claude-instant-v1:2", None),
+        ("amazon.nova-premier-v1:0:1000k", "amazon.nova-premier-v1:0", None),
+        ("in.anthropic.claude-sonnet-5", "anthropic.claude-sonnet-5", None),
+        ("jp.anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0", None),
+        ("au.anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-haiku-4-5-20251001-v1:0", None),
+        ("ca.amazon.nova-lite-v1:0", "amazon.nova-lite-v1:0", None),
+        ("us-gov.nvidia.nemotron-nano-3-30b", "nvidia.nemotron-nano-3-30b", None),
+        ("arn:aws:bedrock:ap-south-1:123456789012:inference-profile/in.anthropic.claude-haiku-4-5-20251001-v1:0",
+         "anthropic.claude-haiku-4-5-20251001-v1:0", "ap-south-1"),
+        ("arn:aws:bedrock:us-west-2:123456789012:custom-model/cohere.command-text-v14:7:4k/abcdef123456",
+         "cohere.command-text-v14:7", "us-west-2"),
     ],
 )
 def test_normalisation(text, model_id, region):
@@ -89,3 +114,39 @@ def test_find_models_in_free_text_with_offsets():
 def test_sentence_punctuation_is_not_part_of_an_id():
     [match] = find_models("Use anthropic.claude-v2. Then stop.")
     assert match.ref.model_id == "anthropic.claude-v2"
+
+
+@pytest.mark.parametrize("model_id", shared_model_ids())
+def test_every_gathered_id_parses_to_its_base_version(model_id):
+    """Whole values and free text agree; the geo prefix is kept apart, never in the base."""
+    ref = parse_model(model_id)
+    assert ref is not None and ref.model_id is not None, model_id
+    profile = model_id.startswith(tuple(f"{geo}." for geo in GEO_PREFIXES))
+    assert ref.model_id.count(":") <= 1 and ref.model_id.split(".")[0] not in GEO_PREFIXES
+    assert (ref.geo is not None) == profile and model_id.startswith(ref.model_id) != profile
+    [found] = find_models(f'MODEL="{model_id}"')
+    assert (found.ref.raw, found.ref.model_id, found.ref.geo) == (model_id, ref.model_id, ref.geo)
+
+
+@pytest.mark.parametrize(("text", "geo", "reach", "region"), [
+    ("eu.anthropic.claude-3-5-sonnet-20240620-v1:0", "eu", "eu", None),
+    ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "global", EVERY_REGION, None),
+    ("anthropic.claude-3-haiku-20240307-v1:0", None, None, None),
+    ("arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", None, EVERY_REGION, None),
+    ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", None, None, "us-east-1"),
+    ("arn:aws:bedrock:*:123456789012:inference-profile/apac.amazon.nova-pro-v1:0", "apac", "apac", None),
+])
+def test_reach_of_profiles_and_arns(text, geo, reach, region):
+    ref = parse_model(text)
+    assert ref is not None and (ref.geo, ref.reach, ref.region) == (geo, reach, region)
+
+
+@pytest.mark.parametrize(("geo", "region", "inside"), [
+    ("eu", "eu-central-2", True), ("eu", "us-east-1", False), ("us", "us-west-2", True),
+    ("us", "us-gov-west-1", False), ("us-gov", "us-gov-east-1", True), ("apac", "ap-south-1", True),
+    ("jp", "ap-northeast-1", True), ("jp", "ap-northeast-2", False), ("au", "ap-southeast-2", True),
+    ("in", "ap-south-2", True), ("in", "ap-southeast-1", False), ("ca", "ca-central-1", True),
+    ("global", "sa-east-1", True),
+])
+def test_geographies(geo, region, inside):
+    assert in_geography(geo, region) is inside

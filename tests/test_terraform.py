@@ -8,7 +8,7 @@ import pytest
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
 from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
-from validator.terraform.syntax import Call, Index, Lit, Opaque, Ref, Template
+from validator.terraform.syntax import Call, ForX, Index, Lit, Op, Opaque, Ref, Splat, Template
 
 SOURCE = '''\
 variable "use_haiku" {
@@ -68,13 +68,21 @@ def test_blocks_and_attributes_keep_their_lines():
     assert agent.blocks[0].blocks[0].attribute("prompt_type").line == 31
 
 
-def test_unevaluated_expressions_keep_their_source_text_without_comments():
+def test_operators_for_expressions_and_splats_are_parsed_across_comments_and_lines():
     config = parse_hcl('locals {\n  a = var.x + 1 # why\n  b = [ # first\n    for m in var.ms : upper(m)\n  ]\n'
-                       '  c = var.long\n    + var.more\n}\n', "main.tf")
+                       '  c = var.long\n    + var.more\n  d = !var.on\n  e = var.l[*].model\n'
+                       '  f = {for k, v in var.m : k => v.id... if v.on}\n  g = aws_x.y.*.arn[0]\n}\n', "main.tf")
     attrs = {a.name: a.expr for a in config.blocks[0].attributes}
-    assert attrs["a"] == Opaque("var.x + 1", 2)
-    assert attrs["b"] == Opaque("[ for m in var.ms : upper(m) ]", 3)
-    assert attrs["c"] == Opaque("var.long + var.more", 6)
+    assert attrs["a"] == Op("+", (Ref(("var", "x"), 2), Lit(1, 2)), 2)
+    assert attrs["b"] == ForX(None, "m", Ref(("var", "ms"), 4), None, Call("upper", (Ref(("m",), 4),), 4), None,
+                              False, 3)
+    assert attrs["c"] == Op("+", (Ref(("var", "long"), 6), Ref(("var", "more"), 7)), 6)
+    assert attrs["d"] == Op("!", (Ref(("var", "on"), 8),), 8)
+    assert attrs["e"] == Splat(Ref(("var", "l"), 9), ("model",), 9)
+    assert attrs["f"] == ForX("k", "v", Ref(("var", "m"), 10), Ref(("k",), 10), Ref(("v", "id"), 10),
+                              Ref(("v", "on"), 10), True, 10)
+    # `.*` takes attribute steps only: the index applies to the list it makes.
+    assert attrs["g"] == Index(Splat(Ref(("aws_x", "y"), 11), ("arn",), 11), Lit(0, 11), 11)
 
 
 def test_attribute_access_on_a_computed_value_is_an_index():
@@ -82,7 +90,7 @@ def test_attribute_access_on_a_computed_value_is_an_index():
     attrs = {a.name: a.expr for a in config.attributes}
     call = Call("jsondecode", (Ref(("var", "doc"), 4),), 4)
     assert attrs["y"] == Index(Index(Index(call, Lit("models", 4), 4), Lit(0, 4), 4), Lit("id", 4), 4)
-    assert attrs["z"] == Opaque("1e5000", 5)  # not a number JSON can carry
+    assert attrs["z"] == Opaque("1e5000", 5, ())  # not a number JSON can carry
 
 
 def test_provider_functions_keep_their_whole_name():
@@ -94,7 +102,8 @@ def test_a_template_directive_is_one_unevaluated_part():
     # Both branches' text is not one string: reading them joined would invent a model ID.
     text = 'x = "%{ if var.new }anthropic.claude-3-5-sonnet%{ else }anthropic.claude-v2%{ endif }:0"\n'
     expr = parse_hcl(text, "main.tf").attributes[0].expr
-    assert expr == Template((Opaque(text[5:-4], 1), ":0"), 1, 1)
+    inner = (Ref(("var", "new"), 1), Lit("anthropic.claude-3-5-sonnet", 1), Lit("anthropic.claude-v2", 1))
+    assert expr == Template((Opaque(text[5:-4], 1, inner), ":0"), 1, 1)
 
 
 def test_object_keys_are_names_strings_or_source():

@@ -1,9 +1,10 @@
 """Recognise and normalise Bedrock model IDs and ARNs.
 
-Model IDs look like `provider.name[:version][:context]`; ARNs wrap them in several
+Model IDs look like `[geo.]provider.name[:version][:variant]`; ARNs wrap them in several
 resource kinds. Everything the catalog compares is the bare foundation-model version:
-geo prefixes of inference profiles and context-window suffixes are stripped, the base
-model inside a custom-model ARN is taken out, and the ARN's region is kept.
+geo prefixes of inference profiles and variant suffixes (context windows such as `:200k`,
+`:mm`, `:512`) are stripped, the base model inside a custom-model ARN is taken out, and the
+ARN's region is kept. The geo prefix is kept apart: it bounds the regions a profile runs in.
 """
 
 from __future__ import annotations
@@ -16,9 +17,23 @@ from dataclasses import dataclass
 PROVIDERS = (
     "ai21", "amazon", "anthropic", "cohere", "deepseek", "google", "luma", "meta", "minimax",
     "mistral", "moonshot", "moonshotai", "nvidia", "openai", "qwen", "stability", "twelvelabs",
-    "writer", "zai",
+    "writer", "xai", "zai",
 )
-GEO_PREFIXES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov", "global")
+GEO_PREFIXES = ("us-gov", "us", "eu", "apac", "jp", "au", "ca", "in", "global")
+EVERY_REGION = "*"
+"""The reach of a `global.` profile and of an ARN whose region is `*`: every region."""
+# The regions a geographic inference profile can be called from: a name ending in "-" is a
+# prefix of region names, anything else one region. `global.` profiles run everywhere.
+GEOGRAPHY: dict[str, tuple[str, ...]] = {
+    "us": ("us-east-", "us-west-"),
+    "us-gov": ("us-gov-",),
+    "eu": ("eu-",),
+    "apac": ("ap-",),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    "ca": ("ca-",),
+    "in": ("ap-south-1", "ap-south-2"),
+}
 
 _SEG = r"[a-z0-9][a-z0-9-]{0,62}"
 _MODEL = rf"{_SEG}\.{_SEG}(?:\.{_SEG}){{0,2}}(?::[a-z0-9-]{{1,63}}){{0,2}}"
@@ -40,8 +55,10 @@ _FREE_ID = re.compile(
     r"(?![A-Za-z0-9_.-]*[A-Za-z0-9_])"
 )
 _ANCHORED_ID = re.compile(rf"^(?:(?:{'|'.join(GEO_PREFIXES)})\.)?{_MODEL}$")
-_CONTEXT_SUFFIX = re.compile(r"^(?P<base>.+:\d+):(?P<ctx>\d+k)$")
-_GEO = re.compile(rf"^(?:{'|'.join(GEO_PREFIXES)})\.(?=[a-z0-9-]+\.)")
+# A variant after the `:N` version: a context window (`:200k`), multimodal (`:mm`), an
+# embedding size (`:512`); all share the version's lifecycle.
+_VARIANT = re.compile(r"^(?P<base>.+:\d+):[a-z0-9]+$")
+_GEO = re.compile(rf"^(?P<geo>{'|'.join(GEO_PREFIXES)})\.(?=[a-z0-9-]+\.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +67,9 @@ class ModelRef:
 
     `model_id` is None when the string names no specific foundation model: a wildcard,
     an unresolved placeholder, an opaque application-profile or provisioned-model ARN.
-    `custom` is True when the model is the base of a custom model.
+    `custom` is True when the model is the base of a custom model. `geo` is the prefix of a
+    cross-region inference profile ("eu", "global"), `any_region` marks an ARN whose region
+    is `*`.
     """
 
     raw: str
@@ -60,6 +79,16 @@ class ModelRef:
     custom: bool = False
     wildcard: bool = False
     placeholder: bool = False
+    geo: str | None = None
+    any_region: bool = False
+
+    @property
+    def reach(self) -> str | None:
+        """Where the reference can run beyond its own region: a geography, every region
+        (EVERY_REGION), or None when only the reference's region counts."""
+        if self.geo == "global":
+            return EVERY_REGION
+        return self.geo or (EVERY_REGION if self.any_region else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +100,27 @@ class Match:
 
 
 def normalise_id(model_id: str) -> str:
-    """Strip a cross-region geo prefix and a context-window suffix from a model ID."""
+    """Strip a cross-region geo prefix and a variant suffix from a model ID."""
     bare = _GEO.sub("", model_id)
-    suffix = _CONTEXT_SUFFIX.match(bare)
-    return suffix.group("base") if suffix else bare
+    variant = _VARIANT.match(bare)
+    return variant.group("base") if variant else bare
+
+
+def geo_prefix(model_id: str) -> str | None:
+    """The geography of a cross-region inference profile ID ("eu", "global"), else None."""
+    found = _GEO.match(model_id)
+    return found.group("geo") if found else None
+
+
+def in_geography(geo: str, region: str) -> bool:
+    """Whether a profile of geography `geo` can be called from `region`."""
+    if geo == "global":
+        return True
+    return any(region.startswith(name) if name.endswith("-") else region == name for name in GEOGRAPHY[geo])
+
+
+def _id_ref(raw: str) -> ModelRef:
+    return ModelRef(raw, normalise_id(raw), geo=geo_prefix(raw))
 
 
 def _is_placeholder(text: str) -> bool:
@@ -84,20 +130,21 @@ def _is_placeholder(text: str) -> bool:
 def _from_arn(m: re.Match[str]) -> ModelRef:
     raw, kind, rest = m.group(0), m.group("kind"), m.group("rest")
     region = m.group("region")
+    any_region = region == "*"
     region = None if not region or _is_placeholder(region) else region
     if kind in ("foundation-model", "inference-profile"):
         if rest.endswith("*") or rest == "*":
             return ModelRef(raw, None, region, kind, wildcard=True)
         if "${" in rest:
             return ModelRef(raw, None, region, kind, placeholder=True)
-        return ModelRef(raw, normalise_id(rest), region, kind)
+        return ModelRef(raw, normalise_id(rest), region, kind, geo=geo_prefix(rest), any_region=any_region)
     if kind in ("custom-model", "model-customization-job"):
         base = rest.rsplit("/", 1)[0] if "/" in rest else rest
         if _is_placeholder(base):
             return ModelRef(raw, None, region, kind, custom=True, placeholder=True)
         if not _ANCHORED_ID.match(base):  # imported weights have no Bedrock base model
             return ModelRef(raw, None, region, kind, custom=True)
-        return ModelRef(raw, normalise_id(base), region, kind, custom=True)
+        return ModelRef(raw, normalise_id(base), region, kind, custom=True, any_region=any_region)
     return ModelRef(raw, None, region, kind, wildcard=rest.endswith("*"))
 
 
@@ -108,7 +155,7 @@ def parse_model(value: str) -> ModelRef | None:
     if arn:
         return _from_arn(arn)
     if _ANCHORED_ID.match(text):
-        return ModelRef(text, normalise_id(text))
+        return _id_ref(text)
     return None
 
 
@@ -122,7 +169,7 @@ def find_models(text: str) -> list[Match]:
     for m in _FREE_ID.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        found.append(Match(m.start(), ModelRef(m.group("id"), normalise_id(m.group("id")))))
+        found.append(Match(m.start(), _id_ref(m.group("id"))))
     return sorted(found, key=lambda x: x.start)
 
 

@@ -8,13 +8,15 @@ the place it was written, so a finding can point back at a tfvars line or a defa
 from __future__ import annotations
 
 import itertools
-import json
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ..model import Origin
-from .syntax import Call, Cond, Expr, Index, ListX, Lit, MapX, Opaque, Ref, Template
+from ..modelid import could_mention_model
+from .functions import FUNCTIONS, MAX_ITEMS, as_text
+from .syntax import Call, Cond, Expr, ForX, Index, ListX, Lit, MapX, Op, Opaque, Ref, Splat, Template
 
 MAX_CANDIDATES = 64
 # No real model reference is a megabyte long; a bigger value is what a hostile configuration
@@ -50,6 +52,12 @@ def with_step(val: Val, step: str, file: str, line: int) -> Val:
 
 Lookup = Callable[[Ref], list[Val]]
 
+# Functions that take an unevaluated argument or need its unknown parts.
+_SPECIAL = ("try", "can")
+# A map or list looked up by a key that is not known statically can yield any of its
+# values, as `Fn::FindInMap` with an unknown key does.
+_BY_KEY = {"lookup": 1, "element": 1}
+
 
 class Evaluator:
     """Evaluates expressions of one module; `lookup` answers `var.`, `local.` and other refs."""
@@ -62,15 +70,26 @@ class Evaluator:
         """The same functions over other names (instances of `for_each`, template variables)."""
         return Evaluator(lookup, self._functions)
 
+    def bind(self, names: Mapping[str, Val]) -> Evaluator:
+        """This evaluator with local names (a for-expression's or an iterator's) on top."""
+        outer = self._lookup
+
+        def lookup(ref: Ref) -> list[Val]:
+            head = str(ref.parts[0])
+            return [select(names[head], ref.parts[1:])] if head in names else outer(ref)
+
+        return self.with_lookup(lookup)
+
     def eval(self, node: Expr) -> list[Val]:
         method = getattr(self, "_" + type(node).__name__.lower())
-        return [_capped(v) for v in method(node)[:MAX_CANDIDATES]]
+        return [_capped(v) for v in _distinct(method(node))[:MAX_CANDIDATES]]
 
     def _lit(self, node: Lit) -> list[Val]:
         return [Val(node.value, line=node.line)]
 
     def _opaque(self, node: Opaque) -> list[Val]:
-        return [unknown(f"expression `{node.text}` is not evaluated statically")]
+        reason = f"expression `{_short(node.text)}` is not evaluated statically"
+        return [unknown(reason), *_salvage(v for part in node.parts for v in self.eval(part))]
 
     def _ref(self, node: Ref) -> list[Val]:
         return self._lookup(node)
@@ -81,10 +100,7 @@ class Evaluator:
 
     def _template(self, node: Template) -> list[Val]:
         choices = [[Val(p, line=node.body_line)] if isinstance(p, str) else self.eval(p) for p in node.parts]
-        out = []
-        for combo in itertools.islice(itertools.product(*choices), MAX_CANDIDATES):
-            out.append(_join(combo, node.body_line))
-        return out
+        return [_join(combo, node.body_line) for combo in combos(choices)]
 
     def _listx(self, node: ListX) -> list[Val]:
         return _combine([self.eval(i) for i in node.items], list)
@@ -99,24 +115,228 @@ class Evaluator:
             out.extend(_index_value(target, key))
         return out
 
-    def _call(self, node: Call) -> list[Val]:
-        func = self._functions.get(node.name)
-        if func is None:
-            return [unknown(f"function {node.name}() is not evaluated statically")]
-        args = [self.eval(a) for a in node.args]
+    def _splat(self, node: Splat) -> list[Val]:
+        out: list[Val] = []
+        for target in self.eval(node.target):
+            if not target.known and isinstance(node.target, Ref):
+                # `aws_x.y[*].arn`: every instance's attribute is the block's one expression.
+                out += [_map_value(v, lambda x: [x]) for v in self.eval(Ref((*node.target.parts, *node.steps),
+                                                                            node.line))]
+            elif not target.known:
+                out.append(target)
+            else:
+                items = [] if target.value is None else target.value if isinstance(target.value, list) else \
+                    [target.value]
+                picked = [select(Val(i, target.origin), node.steps) for i in items]
+                out.append(Val([v.value for v in picked], target.origin))
+                out += [v for v in picked if not v.known][:1]
+        return out
+
+    def _forx(self, node: ForX) -> list[Val]:
+        out: list[Val] = []
+        for coll in self.eval(node.collection):
+            if not coll.known or not isinstance(coll.value, (list, dict)):
+                reason = coll.reason if not coll.known else "a for-expression needs a list or map"
+                blank = unknown(reason or "the collection is not known")
+                scope = self.bind({n: blank for n in (node.key_var, node.value_var) if n})
+                parts = [v for x in (node.key, node.value) if x is not None for v in scope.eval(x)]
+                out += [blank, *_salvage(parts)]
+                continue
+            out += self._for_known(node, coll)
+        return out
+
+    def _for_known(self, node: ForX, coll: Val) -> list[Val]:
+        pairs = list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value))
+        elements: list[list[tuple[Val | None, Val]]] = []
+        for key, item in pairs[:MAX_ITEMS]:
+            names = {node.value_var: Val(item, coll.origin)}
+            if node.key_var:
+                names[node.key_var] = Val(key, coll.origin)
+            scope = self.bind(names)
+            if node.cond is not None and all(v.known and v.value is False for v in scope.eval(node.cond)):
+                continue
+            values = scope.eval(node.value)
+            keys: list[Val | None] = list(scope.eval(node.key)) if node.key is not None else [None]
+            elements.append([(k, v) for k in keys for v in values][:MAX_CANDIDATES])
+        return [self._for_result(node, list(combo)) for combo in combos(elements)]
+
+    @staticmethod
+    def _for_result(node: ForX, combo: list[tuple[Val | None, Val]]) -> Val:
+        origin = _first_origin(v for _, v in combo)
+        if node.key is None:
+            return Val([v.value for _, v in combo], origin)
+        result: dict[str, Any] = {}
+        for key, value in combo:
+            name = as_text(key.value) if key is not None and key.known else "${?}"
+            if node.group:
+                result.setdefault(name, []).append(value.value)
+            else:
+                result[name] = value.value
+        return Val(result, origin)
+
+    def _op(self, node: Op) -> list[Val]:
+        options = [self.eval(o) for o in node.operands]
         out = []
-        for combo in itertools.islice(itertools.product(*args), MAX_CANDIDATES):
+        for combo in combos(options):
             missing = next((v for v in combo if not v.known), None)
             if missing is not None:
                 out.append(missing)
                 continue
             try:
+                out.append(Val(_operate(node.op, [v.value for v in combo])))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+                out.append(unknown(f"operator {node.op} cannot be evaluated: {exc}"))
+        return out
+
+    def _call(self, node: Call) -> list[Val]:
+        if node.name in _SPECIAL:
+            return self._try(node) if node.name == "try" else self._can(node)
+        args = [self.eval(a) for a in node.args]
+        func = self._functions.get(node.name)
+        if func is None:
+            return [unknown(f"function {node.name}() is not supported"), *_salvage(v for a in args for v in a)]
+        out = []
+        for combo in combos(args):
+            missing = next((v for v in combo if not v.known), None)
+            if missing is not None:
+                out += _by_unknown_key(node.name, combo) or [missing, *_salvage(combo)]
+                continue
+            try:
                 value = func(*(v.value for v in combo))
             except Exception as exc:  # any failure of a function on odd input means "unknown"
-                out.append(unknown(f"{node.name}() cannot be evaluated: {exc}"))
+                out += [unknown(f"{node.name}() cannot be evaluated: {_short(str(exc))}"), *_salvage(combo)]
                 continue
             out.append(Val(value, origin=_first_origin(combo), line=None))
         return out
+
+    def _try(self, node: Call) -> list[Val]:
+        """The first argument that evaluates; an argument that cannot be known may fail in
+        Terraform too, so the ones after it count as well."""
+        out: list[Val] = []
+        last: list[Val] = []
+        for arg in node.args:
+            vals = self.eval(arg)
+            out += [v for v in vals if v.known]
+            if all(v.known for v in vals):
+                return out
+            last = [v for v in vals if not v.known]
+        return out + last[:1]
+
+    def _can(self, node: Call) -> list[Val]:
+        vals = [v for a in node.args for v in self.eval(a)]
+        return [Val(True)] if all(v.known for v in vals) else [Val(True), Val(False)]
+
+
+def combos(options: list[list[Any]]) -> list[list[Any]]:
+    """Combinations of one choice per position, at most MAX_CANDIDATES of them.
+
+    When the full product is larger, the combinations walk the choices side by side, so
+    every choice of every position is still in one of them (the product's first rows
+    would only vary the last positions, and the others' models would be lost).
+    """
+    if any(not o for o in options):
+        return []
+    total = 1
+    for o in options:
+        total *= len(o)
+        if total > MAX_CANDIDATES:
+            width = max(len(o) for o in options)
+            return [[o[min(i, len(o) - 1)] for o in options] for i in range(min(width, MAX_CANDIDATES))]
+    return [list(c) for c in itertools.product(*options)]
+
+
+def select(val: Val, path: tuple[str | int, ...]) -> Val:
+    """An attribute or element inside a value: `var.cfg.models[0]`."""
+    value = val.value
+    for step in path:
+        if not val.known:
+            return val
+        try:
+            value = value[int(step) if isinstance(value, list) else step]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return unknown(f"attribute [{step!r}] not found")
+    return Val(value, val.origin, val.reason, val.known, val.line)
+
+
+def _distinct(vals: list[Val]) -> list[Val]:
+    out, seen = [], set()
+    for v in vals:
+        try:
+            key = (repr(v.value), v.origin, v.reason, v.known, v.line)
+        except RecursionError:
+            key = (id(v),)  # type: ignore[assignment]
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _salvage(vals: Iterable[Val]) -> list[Val]:
+    """Known values inside an expression that failed, that name a model: still candidates."""
+    out = []
+    for v in vals:
+        if v.known and v.value is not None and could_mention_model(as_text(v.value)[:MAX_VALUE_CHARS]):
+            out.append(v)
+    return out
+
+
+def _by_unknown_key(name: str, combo: list[Val]) -> list[Val] | None:
+    position = _BY_KEY.get(name)
+    if position is None or len(combo) <= position or not combo[0].known or combo[position].known:
+        return None
+    return [*_every(combo[0]), *(v for v in combo[position + 1 :] if v.known)]
+
+
+def _every(target: Val) -> list[Val]:
+    values = target.value.values() if isinstance(target.value, dict) else target.value \
+        if isinstance(target.value, list) else None
+    if values is None:
+        return [unknown("a lookup needs a map or list")]
+    return [Val(v, target.origin) for v in itertools.islice(values, MAX_CANDIDATES)]
+
+
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt, "<=": operator.le,
+    ">=": operator.ge, "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "%": operator.mod,
+}
+
+
+def _operate(op: str, values: list[Any]) -> Any:
+    if op in ("&&", "||"):
+        left, right = (_truth(v) for v in values)
+        return (left and right) if op == "&&" else (left or right)
+    if len(values) == 1:
+        return (not _truth(values[0])) if op == "!" else -_arith(values[0])
+    if op in ("==", "!="):
+        return _BINARY[op](values[0], values[1])
+    result = _BINARY[op](_arith(values[0]), _arith(values[1]))
+    return int(result) if isinstance(result, float) and result.is_integer() and op != "/" else result
+
+
+def _truth(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError(f"{value!r} is not a bool")
+
+
+def _arith(value: Any) -> int | float:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _map_value(val: Val, build: Callable[[Any], Any]) -> Val:
+    return replace(val, value=build(val.value)) if val.known else val
 
 
 def _first_origin(vals: Iterable[Val]) -> Origin | None:
@@ -129,7 +349,7 @@ def _capped(val: Val) -> Val:
     return val
 
 
-def _join(parts: tuple[Val, ...], line: int) -> Val:
+def _join(parts: tuple[Val, ...] | list[Val], line: int) -> Val:
     if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
     missing = next((v for v in parts if not v.known), None)
@@ -144,30 +364,19 @@ def _join(parts: tuple[Val, ...], line: int) -> Val:
     return Val("".join(as_text(v.value) for v in parts), origin=origin, line=None if origin else line)
 
 
-def _main_origin(parts: tuple[Val, ...]) -> Origin | None:
+def _main_origin(parts: tuple[Val, ...] | list[Val]) -> Origin | None:
     """The origin of the longest interpolated piece: in an ARN that is the model, not the region."""
     pieces = [v for v in parts if v.origin is not None]
     return max(pieces, key=lambda v: len(as_text(v.value))).origin if pieces else None
 
 
-def _has_literal_text(parts: tuple[Val, ...]) -> bool:
+def _has_literal_text(parts: tuple[Val, ...] | list[Val]) -> bool:
     return any(v.known and isinstance(v.value, str) and v.value for v in parts)
-
-
-def as_text(value: Any) -> str:
-    """How Terraform prints a value inside a string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
 
 
 def _combine(options: list[list[Val]], build: Callable[[list[Any]], Any]) -> list[Val]:
     out = []
-    for combo in itertools.islice(itertools.product(*options), MAX_CANDIDATES):
+    for combo in combos(options):
         # Unknown members stay inside the collection as None: one unknown tag must not
         # hide the known model IDs beside it.
         out.append(Val(build([v.value for v in combo]), origin=_first_origin(combo), line=None))
@@ -175,6 +384,8 @@ def _combine(options: list[list[Val]], build: Callable[[list[Any]], Any]) -> lis
 
 
 def _index_value(target: Val, key: Val) -> list[Val]:
+    if target.known and not key.known and isinstance(target.value, (dict, list)):
+        return _every(target)
     if not target.known or not key.known:
         return [target if not target.known else key]
     try:
@@ -182,38 +393,3 @@ def _index_value(target: Val, key: Val) -> list[Val]:
     except (KeyError, IndexError, TypeError, ValueError):
         return [unknown(f"index [{key.value!r}] not found")]
     return [Val(value, origin=target.origin or key.origin)]
-
-
-def _format(fmt: str, *args: Any) -> str:
-    out, it = [], iter(args)
-    pieces = fmt.replace("%%", "\0").split("%")
-    out.append(pieces[0])
-    for piece in pieces[1:]:
-        out.append(as_text(next(it)) + piece[1:] if piece else "%")
-    return "".join(out).replace("\0", "%")
-
-
-def _lookup_fn(mapping: Mapping[str, Any], key: str, *default: Any) -> Any:
-    return mapping[key] if key in mapping or not default else default[0]
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
-    "format": _format,
-    "lower": lambda s: s.lower(),
-    "upper": lambda s: s.upper(),
-    "trimspace": lambda s: s.strip(),
-    "replace": lambda s, old, new: s.replace(old, new),
-    "join": lambda sep, items: sep.join(as_text(i) for i in items),
-    "split": lambda sep, s: s.split(sep),
-    "lookup": _lookup_fn,
-    "element": lambda items, i: items[int(i) % len(items)],
-    "coalesce": lambda *vals: next(v for v in vals if v not in (None, "")),
-    "concat": lambda *lists: [i for lst in lists for i in lst],
-    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
-    "tostring": as_text,
-    "tolist": list,
-    "toset": list,
-    "values": lambda m: list(m.values()),
-    "keys": lambda m: list(m.keys()),
-}

@@ -34,12 +34,15 @@ from .syntax import (
     Cond,
     ConfigFile,
     Expr,
+    ForX,
     Index,
     ListX,
     Lit,
     MapX,
+    Op,
     Opaque,
     Ref,
+    Splat,
     Template,
 )
 
@@ -191,6 +194,12 @@ def _children(node: Node) -> tuple[Node, ...]:
         return (node.test, node.then, node.other)
     if isinstance(node, Index):
         return (node.target, node.key)
+    if isinstance(node, ForX):
+        return tuple(x for x in (node.collection, node.key, node.value, node.cond) if x is not None)
+    if isinstance(node, Splat):
+        return (node.target,)
+    if isinstance(node, (Op, Opaque)):
+        return node.operands if isinstance(node, Op) else node.parts
     return ()
 
 
@@ -323,7 +332,12 @@ class _Walker:
         handler = self._handlers.get(node.data) if isinstance(node, Tree) else None
         if handler is not None:
             return handler(self, node)
-        return Opaque(self._source(node), _line(node))
+        return self._opaque(node)
+
+    def _opaque(self, node: Tree | Token) -> Opaque:
+        # The expressions inside are kept: a model literal in an unevaluated form is still seen.
+        parts = tuple(self.expr(k) for k in _kids(node)) if isinstance(node, Tree) else ()
+        return Opaque(self._source(node), _line(node), parts)
 
     def _literal(self, node: Tree) -> Expr:
         text = _token_text(node)
@@ -334,8 +348,8 @@ class _Walker:
         try:
             value = int(text) if node.data == "int_lit" else float(text)
         except ValueError:  # an integer of thousands of digits
-            return Opaque(text, _line(node))
-        return Lit(value, _line(node)) if math.isfinite(value) else Opaque(text, _line(node))
+            return Opaque(text, _line(node), ())
+        return Lit(value, _line(node)) if math.isfinite(value) else Opaque(text, _line(node), ())
 
     def _identifier(self, node: Tree) -> Expr:
         return Ref((_token_text(node),), _line(node))
@@ -354,8 +368,10 @@ class _Walker:
             else:
                 # `%{ if }`/`%{ for }` up to its matching end is one unevaluated part.
                 end = _directive_end(pieces, i)
+                inner = tuple(Lit(_unescape(str(p)), line) if isinstance(p, Token) else self.expr(_kids(p)[-1])
+                              for p in pieces[i : end + 1] if isinstance(p, Token) or _kids(p))
                 parts.append(Opaque(self._text[_edge(piece).start_pos : _edge(pieces[end], last=True).end_pos],
-                                    line))  # type: ignore[union-attr]
+                                    line, inner))  # type: ignore[union-attr]
                 i = end
             i += 1
         return _template(parts, line, line)
@@ -364,7 +380,7 @@ class _Walker:
         raw, line = _token_text(node), _line(node)
         m = _HEREDOC.match(raw)
         if not m:
-            return Opaque(raw, line)
+            return Opaque(raw, line, (Lit(raw, line),))
         body = m.group(3).replace("\r\n", "\n")
         if m.group(1):
             lines = body.split("\n")
@@ -381,7 +397,7 @@ class _Walker:
     def _conditional(self, node: Tree) -> Expr:
         parts = [self.expr(p) for p in _kids(node)]
         if len(parts) != 3:
-            return Opaque(self._source(node), _line(node))
+            return Opaque(self._source(node), _line(node), tuple(parts))
         return Cond(parts[0], parts[1], parts[2], parts[0].line)
 
     def _tuple(self, node: Tree) -> Expr:
@@ -419,6 +435,60 @@ class _Walker:
             return Ref((*target.parts, key.value), target.line)
         return Index(target, key, target.line)
 
+    def _for(self, node: Tree) -> Expr:
+        intro = next(c for c in _kids(node) if c.data == "for_intro")
+        names = [_token_text(c) for c in _kids(intro) if c.data == "identifier"]
+        collection = self.expr(_kids(intro)[-1])
+        cond = next((self.expr(_kids(c)[-1]) for c in _kids(node) if c.data == "for_cond"), None)
+        body = [self.expr(c) for c in _kids(node) if c.data not in ("for_intro", "for_cond")]
+        group = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
+        key, value = (body[0], body[1]) if len(body) == 2 else (None, body[0])
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        return ForX(key_var, value_var, collection, key, value, cond, group, _line(node))
+
+    def _splat(self, node: Tree) -> Expr:
+        target = self.expr(node.children[0])
+        steps: list[str | int] = []
+        rest: list[Expr] = []
+        for step in _kids(node.children[1]):
+            key = self._step_key(step, target.line)
+            literal = isinstance(key, Lit) and isinstance(key.value, (str, int))
+            # An attribute splat (`.*`) takes only attribute steps; an index ends it.
+            if rest or not literal or (step.data != "get_attr" and node.data == "attr_splat_expr_term"):
+                rest.append(key)
+            else:
+                steps.append(key.value)  # type: ignore[union-attr,arg-type]
+        out: Expr = Splat(target, tuple(steps), target.line)
+        for key in rest:
+            out = Index(out, key, target.line)
+        return out
+
+    def _step_key(self, step: Tree, line: int) -> Expr:
+        if step.data == "get_attr":
+            return Lit(_token_text(_kids(step)[-1]), line)
+        if step.data == "short_index":
+            return Lit(int(str(step.children[-1])), line)
+        return self.expr(_kids(step)[-1])
+
+    def _binary(self, node: Tree) -> Expr:
+        # `a + b + c` nests to the left, one level per operator: walk the chain, not recurse,
+        # so a chain of thousands of terms is read (as one unevaluated expression).
+        terms: list[Tree] = []
+        left: Tree | Token = node
+        while isinstance(left, Tree) and left.data == "binary_op":
+            terms.append(_kids(left)[1])
+            left = left.children[0]
+        first = self.expr(left)
+        if len(terms) > MAX_DEPTH // 2:
+            return Opaque(self._source(node), first.line, (first, *(self.expr(_kids(t)[-1]) for t in terms)))
+        out = first
+        for term in reversed(terms):
+            out = Op(_token_text(term.children[0]).strip(), (out, self.expr(_kids(term)[-1])), first.line)
+        return out
+
+    def _unary(self, node: Tree) -> Expr:
+        return Op(_token_text(node).strip(), (self.expr(node.children[-1]),), _line(node))
+
     _handlers: ClassVar[dict[str, Callable[[_Walker, Tree], Expr]]] = {
         "literal_value": _literal,
         "int_lit": _number,
@@ -433,6 +503,12 @@ class _Walker:
         "object": _object,
         "get_attr_expr_term": _get_attr,
         "index_expr_term": _index,
+        "for_tuple_expr": _for,
+        "for_object_expr": _for,
+        "attr_splat_expr_term": _splat,
+        "full_splat_expr_term": _splat,
+        "binary_op": _binary,
+        "unary_op": _unary,
     }
 
 
@@ -500,7 +576,7 @@ def template_expr(text: str, line: int) -> Expr:
         with hcl_budget():
             return _template(_split_interpolations(text, line), line, line)
     except HclSyntaxError as exc:
-        return Opaque(f"template file: {exc}", line)
+        return Opaque(f"template file: {exc}", line, ())
 
 
 def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
@@ -557,7 +633,7 @@ def _parse_fragment(source: str, line: int) -> Expr:
         fragments[source] = _fragment(source)
     parsed = fragments[source]
     if parsed is None:
-        return Opaque(source, line)
+        return Opaque(source, line, (Lit(source, line),))
     with _stack_headroom(_PARSER_FRAMES):
         return _shifted(parsed, line - 1)
 

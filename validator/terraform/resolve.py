@@ -8,6 +8,7 @@ resource and data source becomes a `Leaf` with all the values it can take.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
-from .evaluate import Evaluator, Val, as_text, unknown, with_step
+from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, select, unknown, with_step
 from .parse import template_expr
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
 
@@ -159,7 +160,7 @@ class Module:
 
         def lookup(ref: Ref) -> list[Val]:
             name = str(ref.parts[0])
-            return [_select(Val(variables[name]), ref.parts[1:])] if name in variables else [unknown(ref.text)]
+            return [select(Val(variables[name]), ref.parts[1:])] if name in variables else [unknown(ref.text)]
 
         return as_text(self.evaluator.with_lookup(lookup).eval(template)[0].value)
 
@@ -172,7 +173,7 @@ class Module:
         def lookup(ref: Ref) -> list[Val]:
             key = ".".join(str(p) for p in ref.parts[:2])
             if key in bindings:
-                return [_select(v, ref.parts[2:]) for v in bindings[key]]
+                return [select(v, ref.parts[2:]) for v in bindings[key]]
             return self._lookup(ref)
 
         return self.evaluator.with_lookup(lookup)
@@ -192,10 +193,10 @@ class Module:
                 else:
                     keys.append(val)
                     values.append(val)
-            return {"each.key": keys, "each.value": values}
+            return {"each.key": _distinct(keys, "each.key"), "each.value": _distinct(values, "each.value")}
         if count is not None:
             counts = [v.value for v in self.eval(count.expr) if v.known and isinstance(v.value, int)]
-            return {"count.index": [Val(i) for i in range(max(counts, default=0))]} if counts else {}
+            return {"count.index": _indexes(max(counts, default=0))} if counts else {}
         return {}
 
     # -- references -----------------------------------------------------------------
@@ -204,14 +205,14 @@ class Module:
         head, parts = ref.parts[0], ref.parts
         if head == "var" and len(parts) > 1:
             vals = self._memo(f"var.{parts[1]}", lambda: self._variable(str(parts[1])))
-            return [_select(v, parts[2:]) for v in vals]
+            return [select(v, parts[2:]) for v in vals]
         if head == "local" and len(parts) > 1:
             vals = self._memo(f"local.{parts[1]}", lambda: self._local(str(parts[1])))
-            return [_select(v, parts[2:]) for v in vals]
+            return [select(v, parts[2:]) for v in vals]
         if head == "module" and len(parts) > 2:
             name, output = str(parts[1]), str(parts[2])
             vals = self._memo(f"module.{name}.{output}", lambda: self._module_output(name, output))
-            return [_select(v, parts[3:]) for v in vals]
+            return [select(v, parts[3:]) for v in vals]
         if head == "data" and len(parts) >= 4:
             return self._memo(ref.text, lambda: self._resource_attr("data", str(parts[1]), str(parts[2]), parts[3:]))
         if len(parts) >= 3 and "_" in str(head):
@@ -271,7 +272,7 @@ class Module:
         vals = self._attribute_value(block, rtype, attr)
         if vals is None:
             return [unknown(f"`{address}.{attr}` is known only after apply")]
-        return [_select(with_step(v, f"{address}.{attr}", path, block.line), rest[1:]) for v in vals]
+        return [select(with_step(v, f"{address}.{attr}", path, block.line), rest[1:]) for v in vals]
 
     def _attribute_value(self, block: Block, rtype: str, attr: str) -> list[Val] | None:
         if rtype == "aws_bedrock_foundation_model" and attr in ("model_arn", "model_id"):
@@ -293,7 +294,7 @@ class Module:
         attribute = block.attribute(head)
         if attribute is not None:
             vals = self.eval(attribute.expr)
-            return [_select(v, tuple(rest.split("."))) for v in vals] if rest else vals
+            return [select(v, tuple(rest.split("."))) for v in vals] if rest else vals
         nested = next((b for b in block.blocks if b.type == head), None)
         return self._block_path(nested, rest) if nested is not None and rest else None
 
@@ -371,16 +372,27 @@ def _base_id(text: str) -> str:
     return parsed.model_id if parsed is not None and parsed.model_id else text
 
 
-def _select(val: Val, path: tuple[str | int, ...]) -> Val:
-    value = val.value
-    for step in path:
-        if not val.known:
-            return val
-        try:
-            value = value[step]
-        except (KeyError, IndexError, TypeError):
-            return unknown(f"attribute [{step!r}] not found")
-    return Val(value, val.origin, val.reason, val.known, val.line)
+def _indexes(count: int) -> list[Val]:
+    """`count.index` of `count` instances: never one value per instance, since a hostile
+    `count = 1000000000` would take gigabytes. Past MAX_CANDIDATES the rest is one unknown,
+    within the MAX_CANDIDATES values an expression keeps, so it is never cut off unseen."""
+    if count <= MAX_CANDIDATES:
+        return [Val(i) for i in range(count)]
+    return [*(Val(i) for i in range(MAX_CANDIDATES - 1)),
+            unknown(f"count.index of {count} instances: past {MAX_CANDIDATES - 1} it is not evaluated")]
+
+
+def _distinct(vals: list[Val], name: str) -> list[Val]:
+    """Instances are counted by the distinct values they take: a resource repeated over
+    the same model a thousand times is one reference, and a huge `for_each` a bounded set."""
+    seen: dict[str, Val] = {}
+    for val in vals:
+        key = json.dumps([val.known, val.value, val.reason], sort_keys=True, default=str)
+        seen.setdefault(key, val)
+        if len(seen) > MAX_CANDIDATES:
+            return [*list(seen.values())[:MAX_CANDIDATES - 1],
+                    unknown(f"`{name}` takes more than {MAX_CANDIDATES - 1} values: the rest are not evaluated")]
+    return list(seen.values())
 
 
 def root_inputs(tfvars: Sequence[ConfigFile], options: TerraformOptions) -> dict[str, Val]:

@@ -81,14 +81,51 @@ class MapX:
 
 
 @dataclass(frozen=True, slots=True)
-class Opaque:
-    """An expression the resolver does not evaluate (for-expressions, arithmetic, splats)."""
+class ForX:
+    """`[for k, v in coll : value if cond]`, or `{for ... : key => value...}` when `key` is set.
 
-    text: str
+    `key_var` is None for the one-variable form; `group` is the `...` of a grouping object.
+    """
+
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    key: Expr | None
+    value: Expr
+    cond: Expr | None
+    group: bool
     line: int
 
 
-Expr = Lit | Template | Ref | Index | Cond | Call | ListX | MapX | Opaque
+@dataclass(frozen=True, slots=True)
+class Splat:
+    """`target[*].a.b` or `target.*.a`: `steps` are applied to each element."""
+
+    target: Expr
+    steps: tuple[str | int, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """An operator: `!`/`-` with one operand, the binary ones (`==`, `&&`, `+`...) with two."""
+
+    op: str
+    operands: tuple[Expr, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An expression the resolver does not evaluate; `parts` are the expressions inside it,
+    so the model text they hold is still seen."""
+
+    text: str
+    line: int
+    parts: tuple[Expr, ...]
+
+
+Expr = Lit | Template | Ref | Index | Cond | Call | ListX | MapX | ForX | Splat | Op | Opaque
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +158,8 @@ class ConfigFile:
     attributes: tuple[Attribute, ...] = ()
 
 
-_TYPES: dict[str, type] = {t.__name__: t for t in (Lit, Template, Ref, Index, Cond, Call, ListX, MapX, Opaque,
+_TYPES: dict[str, type] = {t.__name__: t for t in (Lit, Template, Ref, Index, Cond, Call, ListX, MapX, ForX,
+                                                  Splat, Op, Opaque,
                                                   Attribute, Block, ConfigFile)}
 
 
