@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from validator.terraform.parse import HclSyntaxError, parse_hcl
 from validator.terraform.resolve import Loader, ModuleFiles, TerraformOptions, resolve_root
@@ -165,33 +166,51 @@ def test_deep_nesting_is_an_error_not_a_crash():
         parse_hcl("x = " + "[" * 3000 + "]" * 3000 + "\n", "deep.tf")
 
 
-def test_the_parser_cache_is_written_once_and_then_used(tmp_path, monkeypatch):
+def test_the_parser_comes_from_shipped_data_and_never_from_a_pickle(tmp_path, monkeypatch):
+    import pickle
+
     from validator.terraform import parse
 
-    cache = tmp_path / ".hcl-grammar.cache"
-    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", cache)
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a pickle was loaded")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     parse._parser.cache_clear()
     try:
         assert parse_hcl("a = 1\n", "main.tf").attributes[0].name == "a"
-        assert [p.name for p in tmp_path.iterdir()] == [cache.name]
-        parse._parser.cache_clear()
-        written = cache.stat().st_mtime_ns
-        assert parse_hcl("b = 2\n", "main.tf").attributes[0].name == "b"
-        assert cache.stat().st_mtime_ns == written
-        # Half-written by another process, or damaged: built again, never an error.
-        cache.write_bytes(cache.read_bytes()[:1000])
-        parse._parser.cache_clear()
-        assert parse_hcl("c = 3\n", "main.tf").attributes[0].name == "c"
     finally:
         parse._parser.cache_clear()
+    assert list(tmp_path.iterdir()) == []
+    assert not list(Path(parse.__file__).parent.glob("*.cache"))
 
 
-def test_the_parser_cache_goes_to_the_users_cache_when_the_package_is_read_only(tmp_path, monkeypatch):
-    from validator.terraform import parse
+def test_the_shipped_parser_tables_parse_as_the_grammar_does():
+    from validator.terraform import tables
 
-    package = tmp_path / "site-packages"
-    package.mkdir()
-    monkeypatch.setattr(parse, "_GRAMMAR_CACHE", package / ".hcl-grammar.cache")
-    monkeypatch.setattr(parse.os, "access", lambda path, mode: Path(path) != package)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
-    assert parse._grammar_cache() == tmp_path / "home-cache" / "iac-check" / ".hcl-grammar.cache"
+    shipped, built = tables.load(), tables.build()
+    assert shipped is not None, "rebuild them: python -m validator.terraform.tables"
+    for path in sorted(p for p in FIXTURES.rglob("*.tf") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace") + "\n"
+        assert _outcome(shipped, text) == _outcome(built, text), path
+
+
+def _outcome(parser, text: str) -> object:
+    try:
+        return parser.parse(text)
+    except Exception as exc:  # the same error at the same place (lark lists what it expected in any order)
+        return type(exc).__name__, getattr(exc, "line", None), getattr(exc, "column", None)
+
+
+@pytest.mark.parametrize("content", [b"", b"not gzip", b"\x1f\x8b\x08\x00garbage"])
+def test_damaged_or_foreign_parser_tables_are_built_again(tmp_path, content):
+    import gzip
+
+    from validator.terraform import tables
+
+    damaged = tmp_path / "tables.json.gz"
+    damaged.write_bytes(content)
+    assert tables.load(damaged) is None
+    damaged.write_bytes(gzip.compress(b'{"key": "lark 0.0", "data": {}, "memo": {}}'))
+    assert tables.load(damaged) is None

@@ -9,24 +9,20 @@ the source between its first and last tokens.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
-import hcl2
-from hcl2.postlexer import PostLexer
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from . import tables
 from .syntax import (
     Attribute,
     Block,
@@ -211,28 +207,10 @@ def _short(message: str) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
-# lark stores the built parser in a file (a pickle, checked against the grammar, options
-# and versions): building it takes seconds, loading it a tenth of one. A cache another
-# process is still writing fails lark's check and is built again.
-_GRAMMAR_CACHE = Path(__file__).with_name(".hcl-grammar.cache")
-
-
-def _grammar_cache() -> Path:
-    """Beside the package; where that cannot be written (installed by root, run by another
-    user), in the user's own cache directory, which only that user can write."""
-    if os.access(_GRAMMAR_CACHE.parent, os.W_OK):
-        return _GRAMMAR_CACHE
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(home) / "iac-check"
-    with contextlib.suppress(OSError):  # else lark builds the parser in each run, and says nothing
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder / _GRAMMAR_CACHE.name
-
-
 @functools.cache
 def _parser() -> Lark:
-    return Lark.open("hcl2.lark", rel_to=hcl2.__file__, parser="lalr", postlex=PostLexer(),
-                     propagate_positions=False, cache=str(_grammar_cache()))
+    # Never lark's own cache: it is a pickle, and unpickling a file runs its code.
+    return tables.load() or tables.build()
 
 
 def _parse(text: str) -> Tree:
