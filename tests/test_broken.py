@@ -315,7 +315,7 @@ def test_symlinks_out_of_the_scanned_tree_are_not_followed(tmp_path, catalog):
     (root / "t.yaml").symlink_to(outside / "secret.yaml")
     (root / "inside.yaml").write_text(AGENT_YAML)
     (root / "again.yaml").symlink_to("inside.yaml")
-    assert skipped(root) == {"t.yaml": "symlink to a file outside the scanned directory: not followed",
+    assert skipped(root) == {"t.yaml": f"symlink to a file outside the project root {root}: not followed",
                              "again.yaml": "the same file as inside.yaml"}
     assert {f.span.file for f in scan(catalog, root).findings} == {"inside.yaml"}
 

@@ -107,6 +107,8 @@ ConfigOpt = Annotated[StrOpt, typer.Option(
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
 AllowEmptyOpt = Annotated[bool, typer.Option(
     "--allow-empty", help="Finding no Terraform or CloudFormation file is not an error (exit 0, not 2).")]
+RootOpt = Annotated[StrOpt, typer.Option(
+    "--root", help="Read no file outside DIR (default: the git work tree holding the paths, else the paths).")]
 
 
 @app.command()
@@ -136,6 +138,7 @@ def scan(
         "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
     max_file_bytes: Annotated[int | None, typer.Option(
         "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
+    root: RootOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
     allow_empty: AllowEmptyOpt = False,
@@ -148,7 +151,8 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        max_file_bytes=max_file_bytes, no_color=no_color, quiet=quiet, verbose=verbose, allow_empty=allow_empty,
+        max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
+        allow_empty=allow_empty,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -177,6 +181,7 @@ def timeline(
     catalog: CatalogOpt = None,
     exclude: ExcludeOpt = None,
     config: ConfigOpt = None,
+    root: RootOpt = None,
     quiet: QuietOpt = False,
     allow_empty: AllowEmptyOpt = False,
 ) -> None:
@@ -191,7 +196,7 @@ def timeline(
     settings = _settings(_given(
         paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, quiet=quiet, allow_empty=allow_empty,
+        exclude=exclude, root=root, quiet=quiet, allow_empty=allow_empty,
     ), config)
     loaded, report = _run(settings)
     _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)

@@ -79,6 +79,8 @@ class Settings:
     cache_dir: str | None = None
     allow_empty: bool = False
     """No Terraform or CloudFormation file under the paths is a clean scan, not exit code 2."""
+    root: str | None = None
+    """`--root DIR`: the project root every read stays inside (default: the git work tree)."""
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         # could point the cache at files it ships could change what the scan sees.
         cache_dir=values.get("cache-dir"),
         allow_empty=values.get("allow-empty", False),
+        # Only from the command line too: a config in the tree could widen it to `/`.
+        root=values.get("root"),
     )
 
 

@@ -10,9 +10,12 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from .model import Problem, Span
+
+if TYPE_CHECKING:
+    from .confine import Gate
 
 Kind = Literal["terraform", "tfvars", "tfjson", "structured"]
 
@@ -49,27 +52,35 @@ SkipHandler = Callable[[str, str], None]
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str] = (),
-             on_skip: SkipHandler | None = None) -> Iterator[SourceFile]:
+             on_skip: SkipHandler | None = None, gate: Gate | None = None) -> Iterator[SourceFile]:
     """Every candidate file under `paths`, in a stable order; missing paths raise FileNotFoundError.
 
-    Symlinked directories are not entered (no loops, no escape from the tree); a symlinked
-    file is scanned only when it points inside the directory being walked.
+    Symlinked directories are not entered (no loops); a symlinked file, or a path given
+    that is a symlink, is scanned only when the gate (default: the project root of
+    `paths`) allows its target.
     """
+    from .confine import Gate
+
+    gate = gate or Gate.for_paths(paths)
     skip = on_skip or (lambda _display, _reason: None)
     seen: set[str] = set()
     for arg in paths:
         root = Path(arg)
         if not root.exists():
             raise FileNotFoundError(arg)
+        refused = gate.refusal(root)
         if not root.is_dir():
             kind = classify(root.name)
-            reason = _unscannable(root) if kind else None
+            reason = (_unscannable(root) or refused) if kind else None
             if kind and reason:
                 skip(arg, reason)
             elif kind and not _excluded(arg, exclude):
                 yield SourceFile(root, arg, kind)
             continue
-        found = list(_walk(root, exclude, skip))
+        if refused:
+            skip(arg, refused)
+            continue
+        found = list(_walk(root, exclude, skip, gate))
         # A file reached as itself and through symlinks is reported under its own name:
         # that is the one a reviewer opens (an annotation on a symlink shows nothing).
         named: dict[str, SourceFile] = {}
@@ -83,7 +94,8 @@ def discover(paths: Sequence[str], exclude: Sequence[str] = (),
                 yield entry
 
 
-def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[tuple[SourceFile, str, bool]]:
+def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler,
+          gate: Gate) -> Iterator[tuple[SourceFile, str, bool]]:
     """Files under `root` with their real paths and whether they are symlinks, in a stable
     order: a directory's files, then its subdirectories', each by name.
 
@@ -115,7 +127,7 @@ def _walk(root: Path, exclude: Sequence[str], skip: SkipHandler) -> Iterator[tup
                 continue
             path, link = Path(entry.path), entry.is_symlink()
             odd = link or not entry.is_file(follow_symlinks=False)
-            reason = (_unscannable(path) or _escapes(path, real_root)) if odd else None
+            reason = (_unscannable(path) or _escapes(path, gate)) if odd else None
             if reason:
                 skip(display, reason)
             else:
@@ -147,12 +159,11 @@ def _unscannable(path: Path) -> str | None:
     return None
 
 
-def _escapes(path: Path, real_root: Path) -> str | None:
+def _escapes(path: Path, gate: Gate) -> str | None:
     # A symlink out of the tree would let a pull request make the scan read, and quote in
     # its error messages, any file on the CI runner.
-    if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-        return "symlink to a file outside the scanned directory: not followed"
-    return None
+    refused = gate.refusal(path) if path.is_symlink() else None
+    return f"symlink to a file {refused}: not followed" if refused else None
 
 
 def _excluded(display: str, patterns: Sequence[str]) -> bool:

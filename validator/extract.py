@@ -34,7 +34,7 @@ def extract(
 def _resource_refs(resource: Resource, spec: ResourceSpec | None, region: str | None) -> Iterator[Reference]:
     commitment, commitment_span = _commitment(resource, spec)
     context = _Context(resource, spec, resource.region or region, commitment, commitment_span)
-    if resource.unresolved is not None and _may_hold_model(resource):
+    if resource.unresolved is not None and (resource.refused or _may_hold_model(resource)):
         yield context.unfollowed()
     for leaf in resource.leaves:
         direct = spec is not None and spec.holds_model(leaf.path)

@@ -100,6 +100,8 @@ class Resource:
     `action` is the plan's action ("create", "update", ...) when the resource comes from a
     plan; None in source code. `unresolved` says why the resource's content could not be
     followed (a module that is not downloaded): its model references may be missing.
+    `refused` marks content the scan would not read (outside the project root): unknown
+    whatever its inputs look like.
     """
 
     address: str
@@ -110,6 +112,7 @@ class Resource:
     action: str | None = None
     end_line: int | None = None
     unresolved: str | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .confine import Gate
 from .discover import classify, decode
 from .modelid import PROVIDERS
 from .terraform.load import read_manifest
@@ -89,7 +90,8 @@ def scan_directory(directory: Path) -> tuple[list[Path], bool]:
 class ModuleGraph:
     """Which directories call which, and which hold model-related text, read without parsing."""
 
-    def __init__(self) -> None:
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
         self.calls: dict[Path, list[Path]] = {}
         self.hits: dict[Path, bool] = {}
         self._visited: set[Path] = set()
@@ -107,13 +109,17 @@ class ModuleGraph:
             if current in self._visited:
                 continue
             self._visited.add(current)
-            if current not in self.calls:
+            if current not in self.calls and not self.gate.allows(current):
+                # Outside the project root: not read, and its content unknown: the
+                # resolver reports the call (BDR005).
+                self.calls[current], self.hits[current] = [], True
+            elif current not in self.calls:
                 self.calls[current], self.hits[current] = scan_directory(current)
             pending.extend(self.calls[current])
 
     def closure(self, root: Path) -> set[Path]:
         # Modules `terraform init` downloaded hold code the root runs.
-        seen, pending = set(), [root, *read_manifest(root).values()]
+        seen, pending = set(), [root, *read_manifest(root, self.gate).values()]
         while pending:
             current = Path(os.path.normpath(pending.pop()))
             if current not in seen:
@@ -123,12 +129,13 @@ class ModuleGraph:
         return seen
 
 
-def relevant_roots(directories: Iterable[Path], always: bool,
-                   workers: Workers | None = None) -> tuple[list[Path], list[Path]]:
+def relevant_roots(directories: Iterable[Path], always: bool, workers: Workers | None = None,
+                   gate: Gate | None = None) -> tuple[list[Path], list[Path]]:
     """The root modules worth resolving, and every directory their trees span, in the order
-    resolving the roots one after another will need them."""
-    graph = ModuleGraph()
+    resolving the roots one after another will need them. Directories the gate (default:
+    the project root of `directories`) refuses are not read."""
     ordered = [Path(os.path.normpath(d)) for d in directories]
+    graph = ModuleGraph(gate or Gate.for_paths([str(d) for d in ordered]))
     graph.scan(ordered, workers or Workers(1))
     for d in ordered:
         graph.visit(d)

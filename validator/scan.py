@@ -16,6 +16,7 @@ from . import __version__, prefilter, suppress
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
+from .confine import Gate, RootError
 from .discover import SourceFile, discover, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
@@ -59,8 +60,13 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
     env = dict(os.environ if env is None else env)
     try:
+        gate = Gate.for_paths(settings.paths, settings.root)
+    except RootError as exc:
+        raise UsageError(str(exc)) from None
+    try:
         skipped: list[tuple[str, str]] = []
-        found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)))
+        found = discover(settings.paths, settings.exclude, on_skip=lambda file, why: skipped.append((file, why)),
+                         gate=gate)
         sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
@@ -73,7 +79,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
     _check_cache_dir(settings)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region, progress or (lambda _done, _total: None)):
+    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None)):
         collected.add(parsed)
     resources = collected.resources
     refs = extract(resources, attribute_table(), region)
@@ -121,17 +127,18 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _parse_all(
-    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, progress: Progress
+    sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, gate: Gate,
+    progress: Progress,
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
     with Workers(_jobs(settings)) as workers:
         # The workers parse Terraform while this process reads the templates.
-        terraform = _TerraformScan(sources, settings, env, workers)
+        terraform = _TerraformScan(sources, settings, env, workers, gate)
         # Progress counts templates, then Terraform root modules (each with the modules it calls).
         total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
-            found = _parse_structured(src, settings, region)
+            found = _parse_structured(src, settings, region, gate)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
             elif found is not None:
@@ -154,20 +161,20 @@ class _TerraformScan:
     """
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
-                 workers: Workers) -> None:
+                 workers: Workers, gate: Gate) -> None:
         # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
         names = [os.path.normpath(s.path) for s in sources]
         displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
         self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
-                                    settings.max_file_bytes, settings.cache_dir)
+                                    settings.max_file_bytes, gate, settings.cache_dir)
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
         directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
         # Values given from outside reach every root: any --var-file, or a model in --var/TF_VAR_*.
         given = [*settings.variables.values(), *(v for k, v in env.items() if k.startswith("TF_VAR_"))]
         always = bool(var_files) or any(prefilter.mentions_model(v.encode()) for v in given)
-        self._roots, spanned = prefilter.relevant_roots(directories, always, workers)
+        self._roots, spanned = prefilter.relevant_roots(directories, always, workers, gate)
         self._loader.preload([p for d in spanned for p in module_files(d)], workers)
         self._options = TerraformOptions(settings.variables, var_files, env)
 
@@ -182,15 +189,16 @@ class _TerraformScan:
         for done, root in enumerate(self._roots, 1):
             module = loader.load(root)
             if module is not None:
-                resources.extend(resolve_root(module, Loader(loader.load, loader.installed, loader.read),
-                                              self._options))
+                resources.extend(resolve_root(
+                    module, Loader(loader.load, loader.installed, loader.read, loader.refusal), self._options))
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
         return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
 
 
-def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -> tuple[str, ParsedFile] | None:
+def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
+                      gate: Gate) -> tuple[str, ParsedFile] | None:
     """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
@@ -202,7 +210,7 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None) -
         return ("plan", plan) if plan is not None else None
     from . import cloudformation  # only when the tree has YAML or JSON files
 
-    options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent)
+    options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent, gate=gate)
     parsed = cloudformation.parse_template(text, src.display, options)
     if parsed is None:
         return None

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..confine import Gate
 from ..discover import read_text
 from ..model import Leaf, Origin, Problem, Span
 from .load import LoadError, Node, load, load_json
@@ -100,27 +101,32 @@ def flow_json_leaves(resolver: Resolver, node: Node, span: Span,
 
 def definition_file_leaves(
     resolver: Resolver, uri_node: Node, span: Span, subs: dict[str, list[Part]],
-    base_dir: Path | None, display_path: str,
+    base_dir: Path | None, display_path: str, gate: Gate | None = None,
 ) -> tuple[list[Leaf], list[Problem]]:
     """A SAM state machine's local `DefinitionUri` file as leaves under ("Definition", ...).
 
     Reports name the template, so each leaf sits on the DefinitionUri line and its
-    candidates' origin gives the file and line where the value is written.
+    candidates' origin gives the file and line where the value is written. The file is
+    read through `gate` (default: only under `base_dir`); a refused one is a problem
+    naming the path, never its content.
     """
     uri = _local_uri(uri_node)
     if uri is None or base_dir is None:
         return [], []
-    base = base_dir.resolve()
+    gate = gate or Gate.at(base_dir)
     try:
         # strict: from Python 3.13 a lax resolve() returns a symlink loop's own path.
-        path = (base / uri).resolve(strict=True)
+        path = (base_dir.resolve() / uri).resolve(strict=True)
     except (FileNotFoundError, NotADirectoryError):
         return [], []  # not there (built later): nothing to read
     except (OSError, RuntimeError) as exc:  # a loop is RuntimeError before Python 3.13, ELOOP after
         why = "symlink loop" if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP else exc.strerror
         return [], [Problem(span, f"cannot read DefinitionUri {uri}: {why}")]
-    if not path.is_relative_to(base) or not path.is_file():
-        return [], []  # outside the project, or not there (built later): nothing to read
+    refused = gate.refusal(path)
+    if refused is not None:
+        return [], [Problem(span, f"DefinitionUri {uri} is {refused}: not read")]
+    if not path.is_file():
+        return [], []  # a directory: nothing to read
     shown = posixpath.normpath(posixpath.join(posixpath.dirname(display_path), uri))
     text, problem = read_text(path, shown, MAX_DEFINITION_FILE)
     if text is None:

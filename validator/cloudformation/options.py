@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..confine import Gate
 from ..model import Origin
 from .load import LoadError, Node, load_yaml
 
@@ -20,12 +21,21 @@ class TemplateOptions:
     `region` is the value of `AWS::Region`; `base_dir` is the template's directory, the
     only place local files such as a SAM `DefinitionUri` are read from.
     `parameter_origins` may say where an override was written, for the report's origin.
+    `gate` decides which local files (DefinitionUri, nested stacks) may be read; without
+    one, only files under `base_dir`.
     """
 
     parameters: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
     base_dir: Path | None = None
     parameter_origins: Mapping[str, Origin] = field(default_factory=dict)
+    gate: Gate | None = None
+
+    def reader(self) -> Gate | None:
+        """The gate local files are read through; None when there is no directory to read."""
+        if self.gate is not None:
+            return self.gate
+        return Gate.at(self.base_dir) if self.base_dir is not None else None
 
 
 def load_parameters_file(path: Path) -> dict[str, str]:

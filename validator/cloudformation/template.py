@@ -191,7 +191,7 @@ class _Template:
         uri = properties.get("DefinitionUri")
         if rtype == SAM_STATE_MACHINE and uri is not None:
             file_leaves, problems = definition_file_leaves(
-                self.resolver, uri, self._span(uri), subs, self.options.base_dir, self.file
+                self.resolver, uri, self._span(uri), subs, self.options.base_dir, self.file, self.options.reader()
             )
             self.problems.extend(problems)
         # With the definition in view, a substitution is reported where it is used; with

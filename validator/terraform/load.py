@@ -2,7 +2,8 @@
 
 The resolver asks for directories as it follows `module` blocks, including ones outside the
 scanned paths (`../modules/agent`) and modules that `terraform init` downloaded; this is
-the one place that touches the disk for it.
+the one place that touches the disk for it, and every read passes the scan's `Gate`: a
+directory or file outside the project root is not read, and the resolver is told why.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .. import __version__
+from ..confine import Gate
 from ..discover import classify, read_text
 from ..model import Problem, Span
 from ..workers import Workers
@@ -26,6 +28,7 @@ from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
 CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')} lark {version('lark')}"
+MAX_MANIFEST = 10 * 1024 * 1024
 
 
 def module_file_names(directory: Path) -> list[str]:
@@ -122,9 +125,11 @@ def _store(target: Path, data: bytes) -> None:
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
-    def __init__(self, display: Callable[[Path], str], limit: int, cache_dir: str | None = None) -> None:
-        self._display, self._limit, self._cache_dir = display, limit, cache_dir
+    def __init__(self, display: Callable[[Path], str], limit: int, gate: Gate,
+                 cache_dir: str | None = None) -> None:
+        self._display, self._limit, self._gate, self._cache_dir = display, limit, gate, cache_dir
         self._modules: dict[Path, ModuleFiles | None] = {}
+        self._refused: dict[Path, str | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
         self._read_ahead: dict[Path, tuple[str | None, Problem | None]] = {}
         self._results: dict[tuple[str, str], ConfigFile | Failure] = {}
@@ -137,6 +142,7 @@ class ModuleLoader:
         """Read many files and start parsing each distinct text; results are taken as they
         come, in this order, so resolving the first root overlaps parsing the last."""
         self._drain()
+        paths = [p for p in paths if self._directory_refusal(p.parent) is None]
         for path in paths:
             if path not in self._read_ahead:
                 self._read_ahead[path] = read_text(path, self._display(path), self._limit)
@@ -167,8 +173,20 @@ class ModuleLoader:
     def load(self, directory: Path) -> ModuleFiles | None:
         key = Path(os.path.normpath(directory))
         if key not in self._modules:
-            self._modules[key] = self._read(key)
+            self._modules[key] = None if self._directory_refusal(key) else self._read(key)
         return self._modules[key]
+
+    def _directory_refusal(self, directory: Path) -> str | None:
+        # Checked once per directory: its files are listed without symlinks out of it
+        # (module_file_names), so they need no check of their own.
+        if directory not in self._refused:
+            self._refused[directory] = self._gate.refusal(directory)
+        return self._refused[directory]
+
+    def refusal(self, path: Path) -> str | None:
+        """Why a module directory or a file() path is not read, when the gate refuses it."""
+        refused = self._gate.refusal(path)
+        return f"{self._display(Path(os.path.normpath(path)))} is {refused}: not read" if refused else None
 
     def _read(self, directory: Path) -> ModuleFiles | None:
         names = module_file_names(directory)
@@ -192,32 +210,35 @@ class ModuleLoader:
         return replace(parsed, path=display)
 
     def read(self, path: Path) -> str | None:
-        """A file a configuration reads with file() or templatefile(), inside a module it loaded.
+        """A file a configuration reads with file() or templatefile(), when the gate allows it.
 
-        A path outside every module directory (`/etc/...`, `../../..`) is not read: the scan
-        must not disclose files of the machine it runs on.
+        A path outside the project root (`/etc/...`, `../../..`) is not read: the scan must
+        not disclose files of the machine it runs on (`refusal` says why).
         """
         try:
             real = path.resolve()
-            if not real.is_file() or not any(real.is_relative_to(d.resolve()) for d in self._modules):
-                return None
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if real not in self._files:
-            self._files[real] = read_text(real, self._display(path), self._limit)[0]
+            self._files[real] = self._gate.read_text(real, self._display(path), self._limit)[0]
         return self._files[real]
 
     def installed(self, root: Path, key: str) -> Path | None:
         """A module `terraform init` downloaded, from `.terraform/modules/modules.json`."""
         if root not in self._installed:
-            self._installed[root] = read_manifest(root)
+            self._installed[root] = read_manifest(root, self._gate)
         return self._installed[root].get(key)
 
 
-def read_manifest(root: Path) -> dict[str, Path]:
-    """Downloaded modules by key (`chat`, `chat.inner`), from `.terraform/modules/modules.json`."""
+def read_manifest(root: Path, gate: Gate) -> dict[str, Path]:
+    """Downloaded modules by key (`chat`, `chat.inner`), from `.terraform/modules/modules.json`.
+
+    Its directories are checked by the gate when they are loaded, like any module source.
+    """
+    path = root / ".terraform" / "modules" / "modules.json"
+    text, _ = gate.read_text(path, str(path), MAX_MANIFEST)
     try:
-        data = json.loads((root / ".terraform" / "modules" / "modules.json").read_text(encoding="utf-8"))
+        data = json.loads(text or "{}")
         return {m["Key"]: root / m["Dir"] for m in data.get("Modules", []) if m.get("Key") and m.get("Dir")}
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, KeyError):
         return {}

@@ -57,12 +57,14 @@ class Loader:
     """How the resolver reaches other directories without doing I/O itself.
 
     `load(dir)` parses a module directory (None when it has no Terraform files);
-    `installed(root, key)` finds a downloaded module under `.terraform/modules`.
+    `installed(root, key)` finds a downloaded module under `.terraform/modules`;
+    `refusal(path)` says why a path outside the project root is not read.
     """
 
     load: Callable[[Path], ModuleFiles | None]
     installed: Callable[[Path, str], Path | None]
     read: Callable[[Path], str | None] = lambda _path: None
+    refusal: Callable[[Path], str | None] = lambda _path: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,7 @@ class Module:
         target = Path(path) if Path(path).is_absolute() else self.root / path
         text = self.loader.read(target)
         if text is None:
-            raise ValueError(f"cannot read {path}")
+            raise ValueError(self.loader.refusal(target) or f"cannot read {path}")
         return text
 
     def _templatefile(self, path: str, variables: Mapping[str, Any]) -> str:
@@ -440,12 +442,16 @@ def _unfollowed_call(module: Module, name: str, block: Block, path: str) -> Reso
     """A module that cannot be read: its arguments are the closest place a model is used."""
     src = block.attribute("source")
     where = module.single_text(src.expr) if src else None
-    reason = (f"module source `{where}` is not available locally (run `terraform init` to scan it)" if where
-              else "the module source cannot be resolved")
+    directory = module.module_directory(name) if where else None
+    refused = module.loader.refusal(directory) if directory is not None else None
+    reason = (refused or f"module source `{where}` is not available locally (run `terraform init` to scan it)"
+              if where else "the module source cannot be resolved")
+    if refused is not None:
+        reason = f"{reason} (its models are unknown; --root widens the project)"
     leaves = tuple(leaf for a in block.attributes if a.name not in META_ARGUMENTS
                    for leaf in _attribute_leaves(module.evaluator, a, (a.name,), path))
     return Resource(f"{module.prefix}module.{name}", "module", Span(path, block.line), leaves,
-                    module.regions.get("aws"), None, block.end_line, unresolved=reason)
+                    module.regions.get("aws"), None, block.end_line, unresolved=reason, refused=refused is not None)
 
 
 def _leaves(scope: Evaluator, block: Block, prefix: tuple[str, ...], path: str) -> Iterator[Leaf]:
