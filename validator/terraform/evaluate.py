@@ -70,13 +70,15 @@ class Evaluator:
         """The same functions over other names (instances of `for_each`, template variables)."""
         return Evaluator(lookup, self._functions)
 
-    def bind(self, names: Mapping[str, Val]) -> Evaluator:
-        """This evaluator with local names (a for-expression's or an iterator's) on top."""
+    def bind(self, names: Mapping[str, Val | list[Val]]) -> Evaluator:
+        """This evaluator with local names (a for-expression's, a `dynamic` block's iterator)
+        on top; a name bound to several values takes each of them."""
         outer = self._lookup
+        bound = {k: v if isinstance(v, list) else [v] for k, v in names.items()}
 
         def lookup(ref: Ref) -> list[Val]:
             head = str(ref.parts[0])
-            return [select(names[head], ref.parts[1:])] if head in names else outer(ref)
+            return [select(v, ref.parts[1:]) for v in bound[head]] if head in bound else outer(ref)
 
         return self.with_lookup(lookup)
 
@@ -120,7 +122,7 @@ class Evaluator:
         for target in self.eval(node.target):
             if not target.known and isinstance(node.target, Ref):
                 # `aws_x.y[*].arn`: every instance's attribute is the block's one expression.
-                out += [_map_value(v, lambda x: [x]) for v in self.eval(Ref((*node.target.parts, *node.steps),
+                out += [map_value(v, lambda x: [x]) for v in self.eval(Ref((*node.target.parts, *node.steps),
                                                                             node.line))]
             elif not target.known:
                 out.append(target)
@@ -335,7 +337,8 @@ def _arith(value: Any) -> int | float:
     return float(text) if any(c in text for c in ".eE") else int(text)
 
 
-def _map_value(val: Val, build: Callable[[Any], Any]) -> Val:
+def map_value(val: Val, build: Callable[[Any], Any]) -> Val:
+    """A known value transformed, keeping where it came from; an unknown one as it is."""
     return replace(val, value=build(val.value)) if val.known else val
 
 

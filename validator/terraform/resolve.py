@@ -16,9 +16,9 @@ from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
-from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, select, unknown, with_step
+from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, combos, map_value, select, unknown, with_step
 from .parse import template_expr
-from .syntax import Attribute, Block, ConfigFile, Expr, ListX, MapX, Ref
+from .syntax import Attribute, Block, Call, ConfigFile, Expr, ListX, MapX, Ref
 
 # Meta-arguments configure Terraform itself; they never hold a model.
 META_ARGUMENTS = {"provider", "providers", "count", "for_each", "depends_on", "lifecycle", "provisioner",
@@ -98,6 +98,7 @@ class Module:
         # again (Terraform refuses the cycle) is not followed.
         self.ancestors = (*ancestors, source.directory.resolve())
         self.variables: dict[str, _Written | None] = {}
+        self.types: dict[str, Expr] = {}
         self.locals: dict[str, _Written] = {}
         self.outputs: dict[str, _Written] = {}
         # Terraform refuses a second block with the same address; both are kept, so the
@@ -120,6 +121,9 @@ class Module:
             if block.type == "variable" and name:
                 default = block.attribute("default")
                 self.variables[name] = default and _Written(default.expr, f.path, default.line)
+                kind = block.attribute("type")
+                if kind is not None:
+                    self.types[name] = kind.expr
             elif block.type == "locals":
                 for a in block.attributes:
                     self.locals[a.name] = _Written(a.expr, f.path, a.line)
@@ -166,9 +170,10 @@ class Module:
 
         return as_text(self.evaluator.with_lookup(lookup).eval(template)[0].value)
 
-    def scoped(self, block: Block) -> Evaluator:
-        """An evaluator where `each.*` and `count.index` range over the block's instances."""
-        bindings = self._instances(block)
+    def scoped(self, block: Block, instance: str | int | None = None) -> Evaluator:
+        """An evaluator where `each.*` and `count.index` range over the block's instances
+        (over the one `instance` when it is given and exists)."""
+        bindings = self._instances(block, instance)
         if not bindings:
             return self.evaluator
 
@@ -180,23 +185,24 @@ class Module:
 
         return self.evaluator.with_lookup(lookup)
 
-    def _instances(self, block: Block) -> dict[str, list[Val]]:
+    def _instances(self, block: Block, instance: str | int | None = None) -> dict[str, list[Val]]:
         for_each, count = block.attribute("for_each"), block.attribute("count")
         if for_each is not None:
             keys: list[Val] = []
             values: list[Val] = []
             for val in self.eval(for_each.expr):
-                if val.known and isinstance(val.value, dict):
-                    keys += [Val(k, val.origin) for k in val.value]
-                    values += [Val(v, val.origin) for v in val.value.values()]
-                elif val.known and isinstance(val.value, list):
-                    keys += [Val(v, val.origin) for v in val.value]
-                    values += [Val(v, val.origin) for v in val.value]
+                if val.known and isinstance(val.value, (dict, list)):
+                    pairs = val.value.items() if isinstance(val.value, dict) else ((v, v) for v in val.value)
+                    chosen = [(k, v) for k, v in pairs if instance is None or k == instance]
+                    keys += [Val(k, val.origin) for k, _ in chosen]
+                    values += [Val(v, val.origin) for _, v in chosen]
                 else:
                     keys.append(val)
                     values.append(val)
             return {"each.key": _distinct(keys, "each.key"), "each.value": _distinct(values, "each.value")}
         if count is not None:
+            if isinstance(instance, int):
+                return {"count.index": [Val(instance)]}
             counts = [v.value for v in self.eval(count.expr) if v.known and isinstance(v.value, int)]
             return {"count.index": _indexes(max(counts, default=0))} if counts else {}
         return {}
@@ -212,16 +218,20 @@ class Module:
             vals = self._memo(f"local.{parts[1]}", lambda: self._local(str(parts[1])))
             return [select(v, parts[2:]) for v in vals]
         if head == "module" and len(parts) > 2:
+            if str(parts[1]) in self.calls and _repeated(self.calls[str(parts[1])][0]) and len(parts) > 3:
+                parts = (*parts[:2], *parts[3:])  # `module.m["k"].out`: every instance has the output
             name, output = str(parts[1]), str(parts[2])
             vals = self._memo(f"module.{name}.{output}", lambda: self._module_output(name, output))
             return [select(v, parts[3:]) for v in vals]
-        if head == "data" and len(parts) >= 4:
+        if head == "data" and len(parts) >= 3:
             return self._memo(ref.text, lambda: self._resource_attr("data", str(parts[1]), str(parts[2]), parts[3:]))
-        if len(parts) >= 3 and "_" in str(head):
+        if len(parts) >= 2 and "_" in str(head) and isinstance(parts[1], str):
             return self._memo(ref.text, lambda: self._resource_attr("resource", str(head), str(parts[1]), parts[2:]))
         if head == "path" and len(parts) == 2 and parts[1] in ("module", "root", "cwd"):
             # Absolute, so `file("${path.module}/x")` does not depend on how the scan path was spelled.
             return [Val(str((self.source.directory if parts[1] == "module" else self.root).resolve()))]
+        if ref.text == "terraform.workspace":
+            return [unknown("`terraform.workspace` is the workspace selected at run time")]
         if head in ("each", "count", "self", "path", "terraform"):
             return [unknown(f"`{ref.text}` depends on the instance and is not evaluated statically")]
         return [unknown(f"`{ref.text}` is not evaluated statically")]
@@ -239,6 +249,11 @@ class Module:
         return self._cache[key]
 
     def _variable(self, name: str) -> list[Val]:
+        kind = self.types.get(name)
+        vals = self._variable_value(name)
+        return vals if kind is None else [map_value(v, lambda x: _typed(x, kind)) for v in vals]  # type: ignore[arg-type]
+
+    def _variable_value(self, name: str) -> list[Val]:
         if name in self.inputs:
             return [with_step(v, f"var.{name}", "", 0) for v in self.inputs[name]]
         if name not in self.variables:
@@ -246,7 +261,10 @@ class Module:
         written = self.variables[name]
         if written is None:
             return [unknown(f"variable `{name}` has no default and no value was given")]
-        return [with_step(v, f"variable {name} default", written.file, written.line) for v in self.eval(written.expr)]
+        vals = [with_step(v, f"variable {name} default", written.file, written.line) for v in self.eval(written.expr)]
+        # A null default means "unset": the value comes from outside, where the scan cannot see.
+        return [unknown(f"variable `{name}` defaults to null and no value was given")
+                if v.known and v.value is None else v for v in vals]
 
     def _local(self, name: str) -> list[Val]:
         written = self.locals.get(name)
@@ -267,38 +285,65 @@ class Module:
     def _resource_attr(self, kind: str, rtype: str, name: str, rest: tuple[str | int, ...]) -> list[Val]:
         entry = self.blocks.get((kind, rtype, name), [None])[0]
         address = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
-        if entry is None or not rest:
+        if entry is None:
             return [unknown(f"`{address}` is not declared in this module")]
         block, path = entry
+        if not rest:
+            return [with_step(v, address, path, block.line) for v in self._resource_object(block)]
+        scope = self.scoped(block)
+        if len(rest) > 1 and _repeated(block) and (isinstance(rest[0], int) or not _has(block, str(rest[0]))):
+            # `aws_x.y[0].arn`, `aws_x.y["k"].arn`: that instance, or every one when it is not known
+            scope = self.scoped(block, rest[0]) if self._instances(block, rest[0]) else scope
+            rest = rest[1:]
         attr = str(rest[0])
-        vals = self._attribute_value(block, rtype, attr)
+        vals = self._attribute_value(block, rtype, attr, scope)
         if vals is None:
             return [unknown(f"`{address}.{attr}` is known only after apply")]
         return [select(with_step(v, f"{address}.{attr}", path, block.line), rest[1:]) for v in vals]
 
-    def _attribute_value(self, block: Block, rtype: str, attr: str) -> list[Val] | None:
+    def _resource_object(self, block: Block) -> list[Val]:
+        """A whole resource as a value (`values(aws_x.y)[*].arn`): its arguments, per instance
+        for `for_each` (a map) and `count` (a list)."""
+        def instance(scope: Evaluator) -> list[Val]:
+            names = [a.name for a in block.attributes if a.name not in META_ARGUMENTS]
+            options = [scope.eval(a.expr) for a in block.attributes if a.name not in META_ARGUMENTS]
+            return [Val(dict(zip(names, (v.value for v in combo), strict=True)), _first(combo))
+                    for combo in combos(options)]
+
+        bindings = self._instances(block)
+        keys = bindings.get("each.key") or bindings.get("count.index")
+        if not keys:
+            return instance(self.scoped(block))
+        known = [k for k in keys if k.known]
+        per_key = [instance(self.scoped(block, k.value)) for k in known]
+        if block.attribute("count") is not None:
+            return [Val([v.value for v in combo], _first(combo)) for combo in combos(per_key)]
+        return [Val({str(k.value): v.value for k, v in zip(known, combo, strict=True)}, _first(combo))
+                for combo in combos(per_key)]
+
+    def _attribute_value(self, block: Block, rtype: str, attr: str, scope: Evaluator) -> list[Val] | None:
         if rtype == "aws_bedrock_foundation_model" and attr in ("model_arn", "model_id"):
-            ids = self._block_path(block, "model_id") or []
+            ids = self._block_path(block, "model_id", scope) or []
             if attr == "model_id":
                 return ids
             region = self.region_of(block) or "${?}"
             return [_derive(v, lambda t: f"arn:aws:bedrock:{region}::foundation-model/{t}") for v in ids]
         if rtype == "aws_bedrock_custom_model" and attr in ("custom_model_arn", "id"):
             region = self.region_of(block) or "${?}"
-            bases = self._block_path(block, "base_model_identifier") or []
+            bases = self._block_path(block, "base_model_identifier", scope) or []
             return [_derive(v, lambda t: f"arn:aws:bedrock:{region}:${{?}}:custom-model/{_base_id(t)}/${{?}}")
                     for v in bases]
         derived = _DERIVED.get((rtype, attr))
-        return self._block_path(block, derived or attr)
+        return self._block_path(block, derived or attr, scope)
 
-    def _block_path(self, block: Block, dotted: str) -> list[Val] | None:
+    def _block_path(self, block: Block, dotted: str, scope: Evaluator) -> list[Val] | None:
         head, _, rest = dotted.partition(".")
         attribute = block.attribute(head)
         if attribute is not None:
-            vals = self.eval(attribute.expr)
+            vals = scope.eval(attribute.expr)
             return [select(v, tuple(rest.split("."))) for v in vals] if rest else vals
         nested = next((b for b in block.blocks if b.type == head), None)
-        return self._block_path(nested, rest) if nested is not None and rest else None
+        return self._block_path(nested, rest, scope) if nested is not None and rest else None
 
     # -- providers and modules ------------------------------------------------------
 
@@ -325,7 +370,8 @@ class Module:
                 source.directory.resolve() in self.ancestors or self.budget.left <= 0:
             return None
         self.budget.left -= 1
-        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in self.eval(a.expr)]
+        scope = self.scoped(block)
+        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in scope.eval(a.expr)]
                   for a in block.attributes if a.name not in META_ARGUMENTS}
         return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
                       self.root, self.ancestors, self.budget)
@@ -349,6 +395,40 @@ class Module:
                 if isinstance(value, Ref):
                     regions[child_name] = self.regions.get(value.text)
         return regions
+
+
+def _typed(value: Any, kind: Expr) -> Any:
+    """A variable's value with the defaults of its type's `optional(type, default)` filled in."""
+    if not isinstance(kind, Call) or not kind.args:
+        return value
+    if kind.name == "object" and isinstance(kind.args[0], MapX) and isinstance(value, dict):
+        out = dict(value)
+        for key, member in kind.args[0].items:
+            if isinstance(member, Call) and member.name == "optional" and member.args:
+                if out.get(key) is None and len(member.args) > 1:
+                    defaults = [v.value for v in Evaluator(_no_refs).eval(member.args[1]) if v.known]
+                    out[key] = defaults[0] if defaults else None
+                member = member.args[0]
+            if key in out:
+                out[key] = _typed(out[key], member)
+        return out
+    if kind.name == "map" and isinstance(value, dict):
+        return {k: _typed(v, kind.args[0]) for k, v in value.items()}
+    if kind.name in ("list", "set") and isinstance(value, list):
+        return [_typed(v, kind.args[0]) for v in value]
+    return value
+
+
+def _first(vals: Sequence[Val]) -> Origin | None:
+    return next((v.origin for v in vals if v.origin is not None), None)
+
+
+def _repeated(block: Block) -> bool:
+    return block.attribute("count") is not None or block.attribute("for_each") is not None
+
+
+def _has(block: Block, name: str) -> bool:
+    return block.attribute(name) is not None or any(b.type == name for b in block.blocks)
 
 
 def _provider_name(block: Block, name: str) -> str:
@@ -463,10 +543,35 @@ def _leaves(scope: Evaluator, block: Block, prefix: tuple[str, ...], path: str) 
         if not prefix and child.type in META_ARGUMENTS:
             continue
         if child.type == "dynamic" and child.labels:
+            inner = scope.bind({_iterator_name(child): _iterations(scope, child)})
             for content in child.blocks:
-                yield from _leaves(scope, content, (*prefix, child.labels[0]), path)
+                yield from _leaves(inner, content, (*prefix, child.labels[0]), path)
         else:
             yield from _leaves(scope, child, (*prefix, child.type), path)
+
+
+def _iterator_name(dynamic: Block) -> str:
+    """`iterator = name` when given, else the block's label (`setting.value`)."""
+    given = dynamic.attribute("iterator")
+    if given is not None and isinstance(given.expr, Ref) and len(given.expr.parts) == 1:
+        return str(given.expr.parts[0])
+    return dynamic.labels[0]
+
+
+def _iterations(scope: Evaluator, dynamic: Block) -> list[Val]:
+    """The iterator's values, `{key, value}` each: distinct ones only, so a huge `for_each`
+    stays bounded; an unknown collection is one iteration whose key and value are unknown."""
+    for_each = dynamic.attribute("for_each")
+    if for_each is None:
+        return [unknown(f"dynamic `{dynamic.labels[0]}` has no for_each")]
+    out: list[Val] = []
+    for coll in scope.eval(for_each.expr):
+        if not coll.known or not isinstance(coll.value, (dict, list)):
+            out.append(coll if not coll.known else unknown("for_each needs a map or a set"))
+            continue
+        pairs = coll.value.items() if isinstance(coll.value, dict) else ((v, v) for v in coll.value)
+        out += [Val({"key": k, "value": v}, coll.origin) for k, v in pairs]
+    return _distinct(out, f"dynamic {dynamic.labels[0]}")
 
 
 def _attribute_leaves(scope: Evaluator, attr: Attribute, path: tuple[str, ...], file: str) -> Iterator[Leaf]:
