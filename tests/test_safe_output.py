@@ -65,7 +65,7 @@ def rendered(report: Report, fmt: str) -> str:
         importlib.import_module(f"validator.report.{fmt}_format")
     except ModuleNotFoundError:
         pytest.skip(f"validator/report/{fmt}_format.py does not exist yet")
-    out = render(report, fmt, RenderOptions(color=False))
+    out = render(report, fmt, RenderOptions(color=False, verbose=True))
     out.encode("utf-8")  # every report is written as UTF-8
     return out
 

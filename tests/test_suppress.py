@@ -121,8 +121,9 @@ def test_resource_comment_in_a_module_covers_every_instance(tmp_path: Path):
         "main.tf": 'module "one" {\n  source = "./mod"\n}\nmodule "two" {\n  source = "./mod"\n}\n',
         "mod/main.tf": "# iac-check:ignore BDR002 reason=\"shared module\"\n" + agent("this"),
     }, "--as-of", "2024-01-15")
-    assert states(report, "BDR002") == [
-        ("module.one.aws_bedrockagent_agent.this", True), ("module.two.aws_bedrockagent_agent.this", True)]
+    [finding] = by_rule(report, "BDR002")  # one place, both instances suppressed
+    assert finding["suppressed"] and finding["instances"] == [
+        "module.one.aws_bedrockagent_agent.this", "module.two.aws_bedrockagent_agent.this"]
 
 
 def test_yaml_comment_above_a_logical_id_covers_the_resource(tmp_path: Path):
@@ -154,7 +155,8 @@ def test_metadata_suppression_applies_and_expires(tmp_path: Path):
 def test_an_expired_suppression_fails_the_gate_and_says_why(tmp_path: Path):
     files = {"main.tf": agent("a", comment='# iac-check:ignore BDR002 until=2024-01-31 reason="PLAT-1"')}
     code_on_time, _ = scan_tree(tmp_path, files, "--as-of", "2024-01-31", "--fail-on", "warning")
-    code, out, _ = cli("scan", str(tmp_path), "--as-of", "2024-02-01", "--fail-on", "warning", "--no-color")
+    code, out, _ = cli("scan", str(tmp_path), "--as-of", "2024-02-01", "--fail-on", "warning", "--no-color",
+                       "--verbose")
     assert code_on_time == 0  # `until` is the last day it suppresses
     assert code == 1
     assert "WARNING BDR002 aws_bedrockagent_agent.a.foundation_model" in out

@@ -4,6 +4,9 @@ A baseline file lists findings by `Finding.fingerprint` (file, resource, attribu
 model), never by line, so editing around a known finding does not bring it back. It keeps
 a count per fingerprint: a second reference with the same fingerprint is still new.
 Suppressed findings are not recorded: when their suppression ends, they fail again.
+A finding that applies to several module instances is recorded once per instance, each
+with its own fingerprint, so a baseline is the same whether or not the report merges
+instances into one finding per place, and a new instance of accepted code is still new.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .model import Finding, Report
+from .model import Finding, Instance, Report
 
 FORMAT_VERSION = 1
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
@@ -27,15 +30,15 @@ class BaselineError(Exception):
 
 def document(report: Report) -> dict[str, Any]:
     """The baseline for a report: its unsuppressed findings, in a stable order for small diffs."""
-    entries = sorted((_entry(f) for f in report.findings if not f.suppressed),
+    entries = sorted((_entry(f, i) for f in report.findings if not f.suppressed for i in f.every_instance),
                      key=lambda e: (e["file"], e["rule_id"], e["resource"] or "", e["fingerprint"]))
     return {"iac-check-baseline": FORMAT_VERSION, "as_of": report.as_of.isoformat(), "findings": entries}
 
 
-def _entry(f: Finding) -> dict[str, Any]:
+def _entry(f: Finding, instance: Instance) -> dict[str, Any]:
     # Only the fingerprint matters; the rest lets a reviewer see what the baseline accepts.
-    return {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "file": f.span.file,
-            "resource": f.resource, "attribute": f.attribute, "model_id": f.model_id or f.raw}
+    return {"fingerprint": instance.fingerprint, "rule_id": f.rule_id, "file": f.span.file,
+            "resource": instance.resource, "attribute": f.attribute, "model_id": f.model_id or f.raw}
 
 
 def write(report: Report, path: str) -> None:
@@ -65,12 +68,26 @@ def load(path: str) -> Counter[str]:
 
 
 def apply(report: Report, accepted: Counter[str]) -> Report:
-    """The report without the findings the baseline accepts, which it counts instead."""
+    """The report without the findings the baseline accepts, which it counts instead.
+
+    A finding stays, with only the instances the baseline does not list, while any of
+    its instances is new.
+    """
     left = Counter(accepted)
     kept: list[Finding] = []
     for f in report.findings:
-        if not f.suppressed and left[f.fingerprint] > 0:
-            left[f.fingerprint] -= 1
-        else:
+        new = [i for i in f.every_instance if f.suppressed or not _take(left, i.fingerprint)]
+        if len(new) == len(f.every_instance):
             kept.append(f)
+        elif new:
+            kept.append(replace(f, resource=new[0].resource, fingerprint=new[0].fingerprint,
+                                instances=tuple(new) if len(new) > 1 else ()))
     return replace(report, findings=tuple(kept), baseline_matched=len(report.findings) - len(kept))
+
+
+def _take(left: Counter[str], fingerprint: str) -> bool:
+    """Whether the baseline still accepts one finding of this fingerprint (and count it)."""
+    if left[fingerprint] <= 0:
+        return False
+    left[fingerprint] -= 1
+    return True

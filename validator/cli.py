@@ -142,8 +142,12 @@ def scan(
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
     allow_empty: AllowEmptyOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr which files were skipped and why.")
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List notes in text output; say on stderr which files were skipped and why.")
                        ] = False,
+    sarif_category: Annotated[StrOpt, typer.Option(
+        "--sarif-category", help="Name this scan among others of the repository in SARIF "
+                                 "(automationDetails.id; default iac-check/PATH/).")] = None,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
     settings = _settings(_given(
@@ -161,7 +165,7 @@ def scan(
         for file, why in report.skipped:
             typer.echo(f"iac-check: skipped {clean(file)}: {why}", err=True)
     report = _baselined(report, settings)
-    _emit(report, settings, loaded)
+    _emit(report, settings, loaded, sarif_category)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
 
 
@@ -259,13 +263,14 @@ def _baselined(report: Report, settings: Settings) -> Report:
         raise fail(str(exc)) from None
 
 
-def _emit(report: Report, settings: Settings, loaded: Catalog) -> None:
+def _emit(report: Report, settings: Settings, loaded: Catalog, category: str | None) -> None:
     """The --format report to --output or stdout, then each FORMAT=FILE report."""
     from .report import render
 
     color = settings.color and "NO_COLOR" not in os.environ and settings.output is None and sys.stdout.isatty()
     formats = {settings.format, *(fmt for fmt, _ in settings.extra_outputs)}
     options = _render_options(report, settings, loaded, "markdown" in formats, color)
+    options = replace(options, verbose=settings.verbose, category=_category(category, settings))
     _write(render(report, settings.format, options), settings.output)
     plain = replace(options, color=False)
     for extra_format, file in settings.extra_outputs:
@@ -279,6 +284,14 @@ def _render_options(report: Report, settings: Settings, loaded: Catalog, with_ti
 
     chart = build(report.references, loaded, settings.as_of, settings.days) if with_timeline else None
     return RenderOptions(settings.fail_on, color, report.locations, chart)
+
+
+def _category(given: str | None, settings: Settings) -> str:
+    """SARIF `automationDetails.id`: the given one, else "iac-check/PATH/" (a category, no run ID)."""
+    if given:
+        return given
+    scanned = "+".join(Path(p).as_posix().strip("/") or "." for p in settings.paths) or "."
+    return f"iac-check/{scanned}/"
 
 
 def _parameter_files(names: tuple[str, ...]) -> dict[str, str]:

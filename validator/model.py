@@ -160,8 +160,25 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Instance:
+    """One resource a finding applies to: a module instance or stack of the code at its place.
+
+    Each keeps the fingerprint it would have on its own, so a baseline lists (and
+    matches) instances whether or not their findings were merged into one place.
+    """
+
+    resource: str | None
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """A rule's verdict on one reference (or one file, for BDR000)."""
+    """A rule's verdict on one reference (or one file, for BDR000).
+
+    The same code evaluated in several module instances (or stacks) with the same result
+    is one finding: `resource` and `fingerprint` are its first instance's and `instances`
+    lists them all; with a single instance `instances` is empty.
+    """
 
     rule_id: str
     severity: Severity
@@ -182,6 +199,12 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
+    instances: tuple[Instance, ...] = ()
+
+    @property
+    def every_instance(self) -> tuple[Instance, ...]:
+        """The resources the finding applies to, its own when it has a single one."""
+        return self.instances or (Instance(self.resource, self.fingerprint),)
 
     def fails(self, fail_on: str) -> bool:
         """Whether this finding alone fails the gate (`--fail-on`)."""

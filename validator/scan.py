@@ -19,7 +19,7 @@ from .config import ModelPolicy, Settings
 from .confine import Gate, RootError
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
+from .model import Finding, Instance, ParsedFile, Problem, Report, Resource, Suppression
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -99,7 +99,7 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         catalog_overrides=catalog.overrides,
         files_scanned=collected.files,
         references=tuple(sorted(refs, key=lambda r: (r.span.file, r.span.line, r.attribute))),
-        findings=tuple(sorted(_unique(findings), key=lambda f: f.sort_key)),
+        findings=tuple(sorted(_merged(findings), key=lambda f: f.sort_key)),
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}, settings),
         skipped=tuple(skipped),
@@ -115,14 +115,20 @@ def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
     ]
 
 
-def _unique(findings: Iterable[Finding]) -> list[Finding]:
-    seen: set[tuple[object, ...]] = set()
-    out = []
+def _merged(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per place: the same verdict on the same code in several module
+    instances (or stacks) lists them as `instances`. Instances whose findings differ in
+    anything else (region, usage, origin, suppression, message) stay separate findings."""
+    places: dict[Finding, dict[Instance, None]] = {}
     for f in findings:
-        key = (f.rule_id, f.span, f.resource, f.attribute, f.model_id, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
+        place = replace(f, resource=None, fingerprint="", instances=())
+        places.setdefault(place, {}).update(dict.fromkeys(f.every_instance))
+    out = []
+    for place, found in places.items():
+        instances = tuple(sorted(found, key=lambda i: (i.resource or "", i.fingerprint)))
+        first = instances[0]
+        out.append(replace(place, resource=first.resource, fingerprint=first.fingerprint,
+                           instances=instances if len(instances) > 1 else ()))
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from ..model import Report
+from ..model import Finding, Report
 
 if TYPE_CHECKING:
     from ..timeline import Timeline
@@ -22,13 +22,17 @@ class RenderOptions:
 
     `locations` maps a report's file names (relative to the scanned directory, SPEC 8) to
     paths from the current directory, which is what CI systems resolve against the
-    repository; `timeline` is drawn by the markdown report.
+    repository; `timeline` is drawn by the markdown report. `verbose` lists notes in the
+    text report. `category` names this scan among others of the same repository (SARIF
+    `automationDetails.id`, e.g. one per root module).
     """
 
     fail_on: str = "error"
     color: bool = False
     locations: Mapping[str, str] = field(default_factory=dict)
     timeline: Timeline | None = None
+    verbose: bool = False
+    category: str = "iac-check/"
 
     def path(self, file: str) -> str:
         return self.locations.get(file, file)
@@ -37,3 +41,37 @@ class RenderOptions:
 def render(report: Report, fmt: str, options: RenderOptions) -> str:
     module = import_module(f".{fmt}_format", __name__)
     return module.render(report, options)
+
+
+def instance_names(f: Finding) -> list[str]:
+    """How the instances of a merged finding differ: `module.a` for `module.a.aws_x.this`.
+
+    The resource address they share is cut from the end; an instance whose address is
+    all shared is the root module's own (or the top-level stack's).
+    """
+    paths = [(i.resource or "").split(".") for i in f.instances]
+    if len(paths) < 2:
+        return []
+    shared = 0
+    while shared < min(map(len, paths)) and len({tuple(p[len(p) - shared - 1:]) for p in paths}) == 1:
+        shared += 1
+    return [".".join(p[:len(p) - shared]) or "root module" for p in paths]
+
+
+def shared_resource(f: Finding) -> str | None:
+    """The part of the resource address every instance has (the whole address for one)."""
+    names = instance_names(f)
+    if not names or f.resource is None:
+        return f.resource
+    own = names[0]
+    return f.resource if own == "root module" else f.resource[len(own) + 1:]
+
+
+def instances_phrase(f: Finding, shown: int = 5) -> str:
+    """"in 4 module instances: module.a, module.b, ..." (empty for a single instance)."""
+    names = instance_names(f)
+    if not names:
+        return ""
+    kind = "module instances" if all(n.startswith("module.") or n == "root module" for n in names) else "instances"
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return f"in {len(names)} {kind}: {listed}"

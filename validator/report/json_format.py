@@ -45,6 +45,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "suppressed": f.suppressed,
         "suppression_reason": f.suppression_reason,
         "fingerprint": f.fingerprint,
+        "instances": [i.resource for i in f.every_instance if i.resource is not None],
     }
 
 

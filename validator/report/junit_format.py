@@ -1,11 +1,15 @@
 """JUnit XML for CI systems that show test reports (GitLab, Jenkins, Azure DevOps, ...).
 
 One testsuite per file, one testcase per model reference, and a `failure` when a finding
-at or above `--fail-on` is about that reference. The shape follows the common Ant JUnit
-schema strictly (required attributes, `properties` first, `system-out` and `system-err`
-last, at most one result element per testcase), since some consumers reject anything
-else. Findings that belong to no reference (a parse error, an expired suppression) get a
-testcase of their own. Timestamps come from as-of, so the report is reproducible.
+at or above `--fail-on` is about that reference; its `message` and `type` are the most
+severe finding's, since that is the headline dashboards show. Findings below `--fail-on`
+are written in their testcase's `system-out` (viewers show it with the test; a
+suite-level one they hide). A finding that applies to several module instances is on each
+instance's testcase. The shape follows the Jenkins/Surefire JUnit schema (required
+attributes, `properties` first, `system-out` and `system-err` last, at most one result
+element per testcase). Findings that belong to no reference (a parse error, an expired
+suppression) get a testcase of their own. Timestamps come from as-of, so the report is
+reproducible.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from ..model import Finding, Reference, Report
+from ..model import SEVERITY_RANK, Finding, Reference, Report
 from ..rules import BY_ID
 from . import RenderOptions
 from .safe import clean
@@ -43,12 +47,15 @@ def _cases(report: Report) -> dict[str, list[tuple[Reference | None, list[Findin
         by_file[ref.span.file].append(case)
         slots[_key(ref.span.file, ref.resource, ref.attribute, ref.model_id, ref.raw)].append(case)
     for f in report.findings:
-        candidates = slots.get(_key(f.span.file, f.resource, f.attribute, f.model_id, f.raw))
-        if candidates:
-            # Same model in the same attribute twice (e.g. an IAM policy): the one on the finding's line.
-            case = next((c for c in candidates if c[0] and c[0].span.line == f.span.line), candidates[0])
-            case[1].append(f)
-        else:
+        placed = False
+        for instance in f.every_instance:
+            candidates = slots.get(_key(f.span.file, instance.resource, f.attribute, f.model_id, f.raw))
+            if candidates:
+                # Same model in the same attribute twice (e.g. an IAM policy): the one on the finding's line.
+                case = next((c for c in candidates if c[0] and c[0].span.line == f.span.line), candidates[0])
+                case[1].append(f)
+                placed = True
+        if not placed:
             by_file[f.span.file].append((None, [f]))
     return by_file
 
@@ -69,22 +76,26 @@ def _suite(file: str, number: int, cases: list[tuple[Reference | None, list[Find
                        ("fail_on", options.fail_on), ("tool_version", report.tool_version)):
         ET.SubElement(properties, "property", {"name": key, "value": value})
     suite.extend(elements)
-    notes = [_line(f, options) for _, findings in cases for f in findings if not f.fails(options.fail_on)]
-    ET.SubElement(suite, "system-out").text = "\n".join(notes)
+    below = sum(1 for _, findings in cases for f in findings if not f.fails(options.fail_on))
+    told = f"{below} finding(s) below --fail-on {options.fail_on}: see their testcases' output." if below else ""
+    ET.SubElement(suite, "system-out").text = told
     ET.SubElement(suite, "system-err").text = ""
     return suite
 
 
 def _case(ref: Reference | None, findings: list[Finding], classname: str, options: RenderOptions) -> ET.Element:
     case = ET.Element("testcase", {"name": _name(ref, findings), "classname": classname, "time": "0"})
-    failing = [f for f in findings if f.fails(options.fail_on)]
+    ranked = sorted(findings, key=lambda f: -SEVERITY_RANK[f.severity])
+    failing = [f for f in ranked if f.fails(options.fail_on)]
     if failing:
         failure = ET.SubElement(case, "failure", {
-            "message": clean(failing[0].message), "type": ",".join(dict.fromkeys(f.rule_id for f in failing)),
+            "message": clean(failing[0].message), "type": failing[0].rule_id,
         })
-        failure.text = "\n".join(_line(f, options) for f in findings)
+        failure.text = "\n".join(_line(f, options) for f in ranked)
     elif findings and all(f.suppressed for f in findings):
         ET.SubElement(case, "skipped", {"message": "suppressed: " + clean(findings[0].suppression_reason)})
+    elif findings:
+        ET.SubElement(case, "system-out").text = "\n".join(_line(f, options) for f in ranked)
     return case
 
 

@@ -10,7 +10,7 @@ import re
 # and lone surrogates, which no output encoding accepts.
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
     r"\U000e0000-\U000e007f]"
 )
 
@@ -20,3 +20,10 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+def clean_keeping_lines(text: str | None) -> str:
+    """Like `clean`, but a line break stays (for formats that escape it, where it is part of a name)."""
+    if not text:
+        return ""
+    return _CONTROL.sub("", text)

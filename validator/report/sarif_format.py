@@ -4,13 +4,17 @@ Every rule is described, whether it fired or not, so a viewer can explain any re
 rule's help names the replacements for the models this run found and links to the AWS
 lifecycle page. Results carry the finding's fingerprint, so code scanning keeps one alert
 per problem across runs even when lines move, and suppressed findings stay visible as
-accepted in-source suppressions.
+accepted in-source suppressions. A finding that applies to several module instances is
+one result that lists them as related locations (and in its message and properties).
+`automationDetails.id` tells this scan from other scans of the same repository (code
+scanning keeps one set of alerts per category).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import PurePosixPath
 from types import ModuleType
 from typing import Any
@@ -18,7 +22,7 @@ from urllib.parse import quote
 
 from ..model import Finding, Report
 from ..rules import RULES, explanation
-from . import LIFECYCLE_PAGE, RenderOptions
+from . import LIFECYCLE_PAGE, RenderOptions, instance_names, instances_phrase
 from .safe import clean
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,6 +38,8 @@ def document(report: Report, options: RenderOptions) -> dict[str, Any]:
     replacements = _replacements(report.findings)
     driver = {
         "name": "iac-check",
+        "fullName": f"iac-check {report.tool_version}: Amazon Bedrock model lifecycle checks for infrastructure code",
+        "informationUri": information_uri(),
         "version": report.tool_version,
         "semanticVersion": report.tool_version,
         "rules": [_rule(rule, replacements.get(rule.ID, {})) for rule in RULES],
@@ -43,6 +49,7 @@ def document(report: Report, options: RenderOptions) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": driver},
+            "automationDetails": {"id": options.category},
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.rule_id], options) for f in report.findings],
             "properties": {
@@ -56,6 +63,16 @@ def document(report: Report, options: RenderOptions) -> dict[str, Any]:
             },
         }],
     }
+
+
+def information_uri() -> str:
+    """The project's home page as the installed package declares it, else its registry page."""
+    try:
+        urls = metadata("iac-check").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        urls = []
+    pages = [url.split(",", 1)[1].strip() for url in urls if "," in url]
+    return pages[0] if pages else "https://pypi.org/project/iac-check/"
 
 
 def _replacements(findings: tuple[Finding, ...]) -> dict[str, dict[str, str]]:
@@ -102,15 +119,28 @@ def _result(f: Finding, rule_index: int, options: RenderOptions) -> dict[str, An
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": f.severity,
-        "message": {"text": clean(f.message)},
+        "message": {"text": " ".join(p for p in (clean(f.message), _instances(f)) if p)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": _properties(f),
     }
+    if f.instances:
+        result["relatedLocations"] = [
+            {"id": number, "physicalLocation": location["physicalLocation"],
+             "logicalLocations": [{"fullyQualifiedName": clean(i.resource), "kind": "resource"}],
+             "message": {"text": clean(name)}}
+            for number, (i, name) in enumerate(zip(f.instances, instance_names(f), strict=True), 1)
+        ]
+        result["properties"]["instances"] = [clean(i.resource) for i in f.instances]
     if f.suppressed:
         result["suppressions"] = [{"kind": "inSource", "status": "accepted",
                                    "justification": clean(f.suppression_reason)}]
     return result
+
+
+def _instances(f: Finding) -> str:
+    phrase = instances_phrase(f)
+    return f"(Applies {clean(phrase)}.)" if phrase else ""
 
 
 def _uri(path: str) -> str:
@@ -118,7 +148,7 @@ def _uri(path: str) -> str:
     return PurePosixPath(path).as_uri() if path.startswith("/") else quote(path)
 
 
-def _properties(f: Finding) -> dict[str, str]:
+def _properties(f: Finding) -> dict[str, Any]:
     values = {"modelId": f.model_id, "raw": f.raw, "attribute": f.attribute, "usage": f.usage,
               "region": f.region, "lifecycle": f.lifecycle, "replacement": f.replacement,
               "legacyDate": f.legacy_date, "extendedAccessDate": f.extended_access_date, "eolDate": f.eol_date}
