@@ -9,7 +9,9 @@ ARN's region is kept. The geo prefix is kept apart: it bounds the regions a prof
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 # Providers whose IDs are recognised in free text; in a known model attribute any
@@ -159,11 +161,35 @@ def parse_model(value: str) -> ModelRef | None:
     return None
 
 
+# API Gateway and HTTP integrations that call Bedrock Runtime name the model in the path,
+# often URL-encoded (`%3A` for the version's colon).
+_RUNTIME_PATH = re.compile(
+    r"(?:arn:aws(?:-[a-z]+){0,2}:apigateway:(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d|" + _PLACEHOLDER + r")?"
+    r":bedrock-runtime:path|bedrock-runtime(?:-fips)?\.(?P<host>[a-z]{2,4}(?:-[a-z]+)+-\d)\.amazonaws\.com)"
+    r"/model/(?P<id>[^/\s\"']{1,400})/(?:invoke(?:-with-response-stream)?|converse(?:-stream)?)(?![\w-])"
+)
+
+
+def _runtime_ref(m: re.Match[str]) -> ModelRef:
+    model = urllib.parse.unquote(m.group("id"))
+    region = m.group("region") or m.group("host")
+    region = None if not region or "${" in region else region
+    parsed = parse_model(model)
+    if parsed is None:
+        return ModelRef(model, None, region, placeholder="${" in model)
+    return dataclasses.replace(parsed, region=parsed.region or region)
+
+
 def find_models(text: str) -> list[Match]:
-    """Every Bedrock model ARN or known-provider model ID inside free text."""
+    """Every Bedrock model ARN, known-provider model ID or Bedrock Runtime path inside free text."""
     found: list[Match] = []
     taken: list[tuple[int, int]] = []
+    for m in _RUNTIME_PATH.finditer(text):
+        found.append(Match(m.start("id"), _runtime_ref(m)))
+        taken.append((m.start("id"), m.end("id")))
     for m in _ARN.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
         found.append(Match(m.start(), _from_arn(m)))
         taken.append((m.start(), m.end()))
     for m in _FREE_ID.finditer(text):
