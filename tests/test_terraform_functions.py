@@ -25,7 +25,7 @@ def test_every_function_pattern_resolves_to_its_model_at_the_attribute_line(tf_f
         ("main.tf", 46, None),
         ("main.tf", 46, "anthropic.claude-v2"),
         ("main.tf", 52, None),
-        ("main.tf", 52, "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("main.tf", 53, "anthropic.claude-3-haiku-20240307-v1:0"),
         ("main.tf", 61, "ai21.jamba-1-5-large-v1:0"),
         ("main.tf", 67, "mistral.mistral-large-2402-v1:0"),
         ("main.tf", 73, "amazon.titan-text-premier-v1:0"),

@@ -74,7 +74,8 @@ class _Context:
         return Reference(
             span=self.resource.span, resource=self.resource.address, resource_type=self.resource.type,
             attribute="source", raw=None, model_id=None, usage="on-demand", region=self.region,
-            unresolved=self.resource.unresolved,
+            unresolved=self.resource.unresolved, attribute_line=self.resource.span.line,
+            construct_path=self.resource.construct_path,
         )
 
     def direct(self, leaf: Leaf, cand: Candidate) -> Iterator[Reference]:
@@ -83,7 +84,9 @@ class _Context:
             return
         parsed = parse_model(cand.text)
         if parsed is not None:
-            yield self._ref(leaf.span, leaf, parsed, cand)
+            # An ARN built from pieces (CDK's Fn::Join) is reported where its model is written.
+            found = cand.text.find(parsed.model_id) if parsed.model_id else -1
+            yield self._ref(_span_at(leaf, cand, max(found, 0)), leaf, parsed, cand)
             return
         if "${" in cand.text:
             yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or f"`{cand.text}` cannot be resolved")
@@ -94,15 +97,8 @@ class _Context:
         text = cand.text
         if not text or not could_mention_model(text):
             return
-        line, counted = cand.line, 0
         for match in find_models(text):
-            span = leaf.span
-            if line is not None:
-                # Counted from the previous match on, so many matches stay linear in the text.
-                line += text.count("\n", counted, match.start)
-                counted = match.start
-                span = Span(leaf.span.file, line, leaf.span.column if line == leaf.span.line else None)
-            yield self._ref(span, leaf, match.ref, cand, direct=direct)
+            yield self._ref(_span_at(leaf, cand, match.start), leaf, match.ref, cand, direct=direct)
 
     def _ref(self, span: Span, leaf: Leaf, parsed: ModelRef | None, cand: Candidate,
              unresolved: str | None = None, direct: bool = True) -> Reference:
@@ -126,6 +122,8 @@ class _Context:
             commitment_span=self.commitment_span if provisioned and direct else None,
             action=self.resource.action,
             wildcard=bool(parsed and parsed.wildcard),
+            attribute_line=leaf.span.line,
+            construct_path=self.resource.construct_path,
         )
 
     def _usage(self, parsed: ModelRef | None, direct: bool) -> Usage:
@@ -133,3 +131,14 @@ class _Context:
         if usage == "provisioned" and parsed is not None and parsed.custom:
             return "provisioned-custom"
         return usage
+
+
+def _span_at(leaf: Leaf, cand: Candidate, offset: int) -> Span:
+    """Where the text at `offset` of the candidate is written; the leaf's own place when
+    that part of the text was written elsewhere (its `origin` says where)."""
+    line, column = cand.position(offset)
+    if line is None:
+        return leaf.span
+    if column is None and line == leaf.span.line:
+        column = leaf.span.column
+    return Span(leaf.span.file, line, column)

@@ -7,6 +7,7 @@ Parsers turn files into `Resource`s whose attribute values are already resolved 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -41,18 +42,67 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """From `offset` on, a candidate's text was written at `line` and `column` of its file.
+
+    Without `flows` the text stays on that line whatever it holds (an escaped `\\n` in a
+    JSON or quoted string moves nothing). With `flows` each newline in the text is a newline
+    in the file (a block scalar's line), and `column` holds only before the first newline.
+    Marks are in offset order; text built from pieces (`Fn::Join`, `Fn::Sub`) has marks for
+    each piece, and `line` None for a piece that is not written at the use site.
+    """
+
+    offset: int
+    line: int | None
+    column: int | None = None
+    flows: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One value an attribute can take once resolved, or why it cannot be known.
 
     `text` is None when the value cannot be resolved statically; `reason` then says why.
     `line` is the line where `text` itself begins when it was written literally at the
-    use site (a heredoc starts on the line after its attribute); None otherwise.
+    use site (a heredoc starts on the line after its attribute); None otherwise; its
+    newlines are the file's. `marks`, when given, say more exactly where each part of the
+    text is written (see `Mark`) and take precedence over `line`.
     """
 
     text: str | None
     origin: Origin | None = None
     reason: str | None = None
     line: int | None = None
+    marks: tuple[Mark, ...] = ()
+
+    def position(self, offset: int) -> tuple[int | None, int | None]:
+        """The line and column where the character at `offset` of `text` is written.
+
+        (None, None) when that part of the text was not written at the use site.
+        """
+        text = self.text or ""
+        if self.marks:
+            return locate(self.marks, text, offset)
+        if self.line is None:
+            return None, None
+        return self.line + text.count("\n", 0, offset), None
+
+
+def mark_at(marks: tuple[Mark, ...], offset: int) -> Mark | None:
+    """The mark in force at `offset`: the last one at or before it."""
+    index = bisect.bisect_right(marks, offset, key=lambda mark: mark.offset)
+    return marks[index - 1] if index else None
+
+
+def locate(marks: tuple[Mark, ...], text: str, offset: int) -> tuple[int | None, int | None]:
+    """Line and column of `text[offset]` by its marks; (None, None) when not written here."""
+    mark = mark_at(marks, offset)
+    if mark is None or mark.line is None:
+        return None, None
+    newlines = text.count("\n", mark.offset, offset) if mark.flows else 0
+    if newlines:
+        return mark.line + newlines, None
+    return mark.line, None if mark.column is None else mark.column + offset - mark.offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +163,7 @@ class Resource:
     end_line: int | None = None
     unresolved: str | None = None
     refused: bool = False
+    construct_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +191,9 @@ class Reference:
     `model_id` is the normalised foundation-model ID the lifecycle applies to (the base
     model of a custom-model ARN, the model behind an inference profile); None when the
     value could not be resolved (`unresolved` says why) or names no specific model.
+    `span` is where the text holding the model is written; `attribute_line` is the line of
+    the attribute it belongs to when that is another line. `construct_path` is the CDK
+    construct (`aws:cdk:path`) that generated the resource, when known.
     """
 
     span: Span
@@ -157,6 +211,8 @@ class Reference:
     commitment_span: Span | None = None
     action: str | None = None
     wildcard: bool = False
+    attribute_line: int | None = None
+    construct_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +255,8 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
+    attribute_line: int | None = None
+    construct_path: str | None = None
     instances: tuple[Instance, ...] = ()
 
     @property

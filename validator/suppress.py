@@ -181,4 +181,6 @@ def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, in
     if sup.scope == "resource":
         return f.resource == sup.resource
     target = sup.target_line or sup.span.line
-    return f.span.line == target or f.resource in resource_starts.get((sup.span.file, target), set())
+    # The model's line or its attribute's line: both are the reference's own.
+    starting = resource_starts.get((sup.span.file, target), set())
+    return target in (f.span.line, f.attribute_line) or f.resource in starting

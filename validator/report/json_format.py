@@ -46,6 +46,8 @@ def finding(f: Finding) -> dict[str, Any]:
         "suppression_reason": f.suppression_reason,
         "fingerprint": f.fingerprint,
         "instances": [i.resource for i in f.every_instance if i.resource is not None],
+        "attribute_line": f.attribute_line,
+        "construct_path": f.construct_path,
     }
 
 
@@ -62,6 +64,8 @@ def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
         "region": r.region,
         "lifecycle": lifecycle or "unknown",
         "origin": origin(r.origin),
+        "attribute_line": r.attribute_line,
+        "construct_path": r.construct_path,
     }
 
 

@@ -24,6 +24,8 @@ def line(f: Finding, color: bool) -> str:
     where = f"{clean(f.span.file)}:{f.span.line}" + (f":{f.span.column}" if f.span.column else "")
     level = "suppressed" if f.suppressed else f.severity
     subject = ".".join(clean(p) for p in (shared_resource(f), f.attribute) if p)
+    if f.construct_path:
+        subject += f" ({clean(f.construct_path)})"
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""
     head = f"{_paint(where, '1', color)} {_paint(level.upper(), _COLORS[level], color)} {f.rule_id}"
     subject_part = f" {subject}{model}" if subject else ""

@@ -94,5 +94,7 @@ def finding(ctx: Context, rule_id: str, severity: Severity, ref: Reference, mess
         eol_date=phase.eol_date if phase else None,
         replacement=replacement if replacement != ref.model_id else None,
         origin=ref.origin,
+        attribute_line=ref.attribute_line,
+        construct_path=ref.construct_path,
         fingerprint=fingerprint((span or ref.span).file, ref.resource, ref.attribute, rule_id, ref.model_id or ref.raw),
     )

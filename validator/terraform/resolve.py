@@ -17,6 +17,7 @@ from typing import Any
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
 from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, combos, map_value, select, unknown, with_step
+from .override import merge_overrides
 from .parse import template_expr
 from .syntax import Attribute, Block, Call, ConfigFile, Expr, ListX, MapX, Ref
 
@@ -106,7 +107,7 @@ class Module:
         self.blocks: dict[tuple[str, str, str], list[tuple[Block, str]]] = {}
         self.calls: dict[str, tuple[Block, str]] = {}
         self.provider_blocks: dict[str, Block] = {}
-        for f in source.files:
+        for f in merge_overrides(source.files):
             self._declare(f)
         self.inputs = {k: v if isinstance(v, list) else [v] for k, v in inputs.items()}
         self._cache: dict[str, list[Val]] = {}
@@ -120,16 +121,16 @@ class Module:
             name = block.labels[0] if block.labels else ""
             if block.type == "variable" and name:
                 default = block.attribute("default")
-                self.variables[name] = default and _Written(default.expr, f.path, default.line)
+                self.variables[name] = default and _Written(default.expr, default.file or f.path, default.line)
                 kind = block.attribute("type")
                 if kind is not None:
                     self.types[name] = kind.expr
             elif block.type == "locals":
                 for a in block.attributes:
-                    self.locals[a.name] = _Written(a.expr, f.path, a.line)
+                    self.locals[a.name] = _Written(a.expr, a.file or f.path, a.line)
             elif block.type == "output" and name and block.attribute("value"):
                 value = block.attribute("value")
-                self.outputs[name] = _Written(value.expr, f.path, value.line)  # type: ignore[union-attr]
+                self.outputs[name] = _Written(value.expr, value.file or f.path, value.line)  # type: ignore[union-attr]
             elif block.type == "provider" and name:
                 self.provider_blocks[_provider_name(block, name)] = block
             elif block.type in ("resource", "data") and len(block.labels) == 2:
@@ -371,7 +372,8 @@ class Module:
             return None
         self.budget.left -= 1
         scope = self.scoped(block)
-        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", path, a.line) for v in scope.eval(a.expr)]
+        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", a.file or path, a.line)
+                           for v in scope.eval(a.expr)]
                   for a in block.attributes if a.name not in META_ARGUMENTS}
         return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
                       self.root, self.ancestors, self.budget)
@@ -575,7 +577,7 @@ def _iterations(scope: Evaluator, dynamic: Block) -> list[Val]:
 
 
 def _attribute_leaves(scope: Evaluator, attr: Attribute, path: tuple[str, ...], file: str) -> Iterator[Leaf]:
-    yield from _expr_leaves(scope, attr.expr, path, Span(file, attr.line, attr.column))
+    yield from _expr_leaves(scope, attr.expr, path, Span(attr.file or file, attr.line, attr.column))
 
 
 def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:

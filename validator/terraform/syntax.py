@@ -130,10 +130,14 @@ Expr = Lit | Template | Ref | Index | Cond | Call | ListX | MapX | ForX | Splat 
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
+    """`file` is set when the attribute was written in another file than its block's: an
+    override file's attribute merged into the block it overrides."""
+
     name: str
     expr: Expr
     line: int
     column: int
+    file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
