@@ -4,10 +4,12 @@ output files in the tree, and the help text."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES, cli, scan_json
+import pytest
+from conftest import FIXTURES, ROOT, cli, scan_json
 
 SCAN = ("--as-of", "2026-01-15", "--region", "us-east-1")
 AGENT = 'resource "aws_bedrockagent_agent" "a" {\n  foundation_model = "anthropic.claude-v1"\n}\n'
@@ -86,3 +88,49 @@ def test_a_template_that_claims_to_be_a_baseline_is_still_scanned(tmp_path: Path
     (tmp_path / "agent.json").write_text(json.dumps(template, indent=2), encoding="utf-8")
     code, report = scan_json(str(tmp_path), *SCAN)
     assert code == 1 and [f["rule_id"] for f in report["findings"]] == ["BDR001"]
+
+
+# -- help reads like the README -------------------------------------------------------------------
+
+COMMANDS = [(), ("scan",), ("timeline",), ("models",), ("rules",), ("catalog",), ("catalog", "validate"),
+            ("catalog", "sync")]
+TYPE_TAG = re.compile(r"<(bool|str|int|float|path|list\[[^\]]*\]|[a-z]+ range)>")
+
+
+def _help(*command: str) -> str:
+    code, out, _ = cli(*command, "--help", env={"COLUMNS": "200", "NO_COLOR": "1", "TERMINAL_WIDTH": "200"})
+    assert code == 0
+    return out
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "iac-check")
+def test_help_shows_values_as_the_readme_names_them_never_type_tags(command: tuple[str, ...]):
+    out = _help(*command)
+    assert not TYPE_TAG.search(out), TYPE_TAG.search(out)
+    assert re.search(r"--help\s+-h\s+Show this message", out)  # a flag: no value after it
+
+
+def test_scan_help_lists_the_most_used_options_first_and_ends_with_examples():
+    out = _help("scan")
+    order = [out.index(option) for option in ("--as-of", "--fail-on", "--format", "--output", "--region",
+                                              "--var-file", "--exclude", "--baseline", "--jobs")]
+    assert order == sorted(order)
+    assert re.search(r"--as-of\s+DATE", out) and re.search(r"--var\s+NAME=VALUE", out)
+    examples = out[out.index("Examples:"):]
+    assert "iac-check scan infra" in examples and "Exit code: 0 passed; 1" in examples
+
+
+def test_every_scan_option_the_readme_lists_is_in_the_help():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("Main `scan` options:"):readme.index("A finding points at")]
+    out = _help("scan")
+    for option in set(re.findall(r"`(--[a-z-]+)", table)):
+        assert option in out, option
+
+
+def test_models_offers_only_the_formats_it_has():
+    out = _help("models")
+    assert re.search(r"--format\s+-f\s+FORMAT\s+text or json\.", out) and "sarif" not in out
+    assert cli("models", "--format", "json", "--as-of", "2026-01-15")[0] == 0
+    code, _, err = cli("models", "--format", "sarif", "--as-of", "2026-01-15")
+    assert code == 2 and "text or json" in err
