@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from validator.catalog import Catalog, CatalogError, load_catalog
+from validator.modelid import parse_model
 from validator.policydata import bundled
 
 # Copies of the gathered facts, with their sources: see tests/data/lifecycle/README.md.
@@ -22,6 +23,7 @@ FACTS_DIR = Path(__file__).resolve().parent / "data" / "lifecycle"
 SEED = FACTS_DIR / "model-lifecycle-2024-table.txt"
 FACTS = FACTS_DIR / "bedrock-lifecycle-facts.csv"
 OBSERVATIONS = FACTS_DIR / "lifecycle-observations.csv"
+FACTS_2026_12 = FACTS_DIR / "lifecycle-facts-2026-12.csv"
 KNOWN_IDS = FACTS_DIR / "known-model-ids.tsv"
 
 D = date.fromisoformat
@@ -89,8 +91,9 @@ def test_seed_facts(catalog, model_id, legacy, eol, regions, replacement):
 def test_unmapped_titan_row_matches_no_id(catalog):
     assert catalog.find("unmapped:titan-embeddings-text-v1.1") is None
     assert not any(model_id.startswith("unmapped:") for model_id in catalog.ids())
-    assert catalog.phase("amazon.titan-embed-g1-text-02", "on-demand", None, D("2025-01-01")) \
-        .state == "unknown"
+    # The ID once assumed for it is a model of its own, still listed in 2026.
+    g1 = catalog.find("amazon.titan-embed-g1-text-02")
+    assert g1 is not None and g1.lifecycle == () and g1.id == "amazon.titan-embed-g1-text-02"
 
 
 # Seed "Model version" cell -> catalog ids; "Recommended model ID" names -> ids.
@@ -212,7 +215,7 @@ def test_unconfirmed_dates_are_not_shipped_as_confirmed(catalog):
 
 def test_observed_rows_use_only_observed_dates(catalog):
     """An observed date must be one that lifecycle-observations.csv (or the facts) states."""
-    text = OBSERVATIONS.read_text(encoding="utf-8") + FACTS.read_text(encoding="utf-8")
+    text = "".join(path.read_text(encoding="utf-8") for path in (OBSERVATIONS, FACTS, FACTS_2026_12))
     observed = [(entry, row) for entry in catalog.entries for row in entry.lifecycle
                 if row.confidence == "observed"]
     assert observed
@@ -228,6 +231,72 @@ def test_known_model_ids_are_known(catalog):
     assert len(ids) > 25
     for model_id in ids:
         assert catalog.find(model_id) is not None, model_id
+
+
+MODEL_IDS = Path(__file__).parent / "data" / "model-ids"
+
+
+def _table(name: str) -> list[list[str]]:
+    lines = (MODEL_IDS / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines[1:] if line and not line.startswith("#")][1:]
+
+
+@pytest.mark.parametrize("model_id", [row[0] for row in _table("shared-model-ids.tsv")])
+def test_every_gathered_id_is_known(catalog, model_id):
+    """No ID of the gathered facts is BDR004: its base version, after the profile prefix and
+    variant are stripped, is a catalog entry or alias."""
+    ref = parse_model(model_id)
+    assert ref is not None and ref.model_id is not None
+    assert catalog.find(ref.model_id) is not None, model_id
+
+
+@pytest.mark.parametrize(("model_id", "day"), _table("eol-not-before.tsv"))
+def test_eol_not_before_from_model_cards(catalog, model_id, day):
+    entry = catalog.find(model_id)
+    assert entry is not None and entry.eol_not_before == D(day)
+    # A floor is not a date: the version stays Active with no EOL.
+    phase = catalog.phase(model_id, "on-demand", "us-east-1", D("2028-01-01"))
+    assert (phase.state, phase.eol_date, phase.eol_not_before) == ("active", None, D(day))
+
+
+def test_every_catalogued_entry_and_row_cites_a_source(catalog):
+    for entry in catalog.entries:
+        if entry.catalogued is not None and not entry.lifecycle and entry.eol_not_before is None \
+                and not entry.aliases:
+            assert entry.sources, entry.id
+        for row in entry.lifecycle:
+            assert row.sources, entry.id
+
+
+@pytest.mark.parametrize("model_id", [
+    "google.gemma-3-4b-it", "google.gemma-3-12b-it", "google.gemma-3-27b-it",
+    "mistral.mistral-7b-instruct-v0:2", "qwen.qwen3-coder-480b-a35b-v1:0", "deepseek.r1-v1:0",
+])
+def test_third_party_eol_claims_are_not_shipped(catalog, model_id):
+    """Only an undated third-party page gives these an EOL (2027-03-30): they stay Active."""
+    entry = catalog.find(model_id)
+    assert entry is not None and entry.lifecycle == ()
+
+
+@pytest.mark.parametrize(("model_id", "region", "as_of", "state", "eol"), [
+    # Absent from us-east-1's listing of 2026-08-19: EOL there by that day (observed).
+    ("amazon.titan-text-lite-v1", "us-east-1", "2026-08-19", "eol", "2026-08-19"),
+    ("amazon.titan-tg1-large", "us-east-1", "2026-12-01", "eol", "2026-08-19"),
+    ("amazon.titan-image-generator-v1:0", "us-east-1", "2026-12-01", "eol", "2026-08-19"),
+    ("ai21.jamba-instruct-v1:0", "us-east-1", "2026-12-01", "eol", "2026-08-19"),
+    ("anthropic.claude-3-5-sonnet-20241022-v2:0", "us-east-1", "2026-12-01", "eol", "2026-08-19"),
+    # Claude 3.7 Sonnet: every commercial profile retired; GovCloud keeps its own later date.
+    ("anthropic.claude-3-7-sonnet-20250219-v1:0", "eu-west-1", "2026-04-28", "eol", "2026-04-28"),
+    ("anthropic.claude-3-7-sonnet-20250219-v1:0", "us-gov-west-1", "2026-05-01", "extended-access", "2026-07-30"),
+    # Llama 3.3 70B: the card's EOL, Legacy by the end of its 6-month Legacy period.
+    ("meta.llama3-3-70b-instruct-v1:0", "us-east-2", "2026-12-01", "legacy", "2027-03-30"),
+    # PT variants are their base version.
+    ("cohere.command-text-v14:7", "us-east-1", "2026-12-01", "eol", "2025-08-12"),
+    ("anthropic.claude-instant-v1:2", "us-east-1", "2026-12-01", "eol", "2025-09-12"),
+])
+def test_facts_of_2026_12(catalog, model_id, region, as_of, state, eol):
+    phase = catalog.phase(model_id, "on-demand", region, D(as_of))
+    assert (phase.state, phase.eol_date) == (state, D(eol))
 
 
 def test_replacements_are_catalog_entries(catalog):
@@ -247,8 +316,13 @@ def test_schema_is_a_valid_2020_12_schema():
     Draft202012Validator.check_schema(schema)
 
 
-def test_updated_date(catalog):
-    assert catalog.updated == D("2026-11-28")
+def test_updated_date_is_that_of_the_newest_fact(catalog):
+    """Not the day of the edit: a catalog edited today from old facts is still that old."""
+    sources = [source for entry in catalog.entries
+               for source in (*entry.sources, *(s for row in entry.lifecycle for s in row.sources))]
+    changed = [row.changed for entry in catalog.entries for row in entry.lifecycle if row.changed]
+    newest = max([*(source.published for source in sources if source.published), *changed])
+    assert catalog.updated == newest == D("2026-10-07")
     assert catalog.overrides == ()
 
 
@@ -416,7 +490,7 @@ def test_override_and_addition_are_reported(tmp_path):
     assert catalog.overrides == ("anthropic.claude-v2", "acme.model-v1")
     assert catalog.find("anthropic.claude-v2").lifecycle == ()
     assert catalog.find("acme.model-v1") is not None
-    assert catalog.updated == D("2026-11-28")
+    assert catalog.updated == load_catalog().updated
 
 
 def test_user_override_changes_dates(tmp_path):

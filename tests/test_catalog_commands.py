@@ -89,16 +89,36 @@ def test_sync_bad_as_of():
 
 
 def test_changes_since_lists_rows_published_since():
-    text = changes_since(load_catalog(), D("2025-11-01"), "text")
-    assert text.splitlines() == [
-        "CHANGED     MODEL ID                                     WHAT",
-        "2025-11-03  anthropic.claude-3-7-sonnet-20250219-v1:0    us-east-1, us-east-2, us-west-2, "
-        "ap-northeast-1: extended access 2026-01-27, EOL 2026-04-28 (confirmed)",
-        "2025-12-29  amazon.titan-text-express-v1                 all regions: legacy 2025-02-11, "
-        "EOL 2025-12-29 (observed)",
-        "2026-07-09  anthropic.claude-3-opus-20240229-v1:0        all regions: EOL 2026-07-09 (observed)",
-        "changed since 2025-11-01: 3; not placed in time (a lifecycle row with no dated source): 33",
-    ]
+    lines = changes_since(load_catalog(), D("2025-11-01"), "text").splitlines()
+    assert lines[0] == "CHANGED     MODEL ID                                     WHAT"
+    assert ("2025-12-29  amazon.titan-text-express-v1                 all regions: legacy 2025-02-11, "
+            "EOL 2025-12-29 (observed)") in lines
+    assert "2026-07-09  anthropic.claude-3-opus-20240229-v1:0        all regions: EOL 2026-07-09 (observed)" in lines
+    # A row catalogued later than its source is listed on the day the catalog took it in.
+    assert ("2026-12-01  anthropic.claude-3-7-sonnet-20250219-v1:0    us-east-1, us-east-2, us-west-2, "
+            "ap-northeast-1: extended access 2026-01-27, EOL 2026-04-28 (confirmed); all regions: "
+            "EOL 2026-04-28 (observed)") in lines
+    assert lines[-1].endswith("not placed in time (a lifecycle row with no dated source): 33")
+
+
+def test_changes_since_lists_every_entry_the_catalog_took_in():
+    """Entries without rows (Active models), aliases, "EOL no sooner than" dates and rows
+    catalogued on a day are all listed from that day, whatever their sources' dates."""
+    catalog = load_catalog()
+    found = json.loads(changes_since(catalog, D("2026-11-01"), "json"))
+    taken_in = {entry.id for entry in catalog.entries if entry.catalogued == D("2026-12-01")}
+    taken_in |= {entry.id for entry in catalog.entries if any(row.catalogued for row in entry.lifecycle)}
+    assert {change["id"] for change in found["changes"]} == taken_in
+    assert len(taken_in) > 100
+    text = changes_since(catalog, D("2026-11-01"), "text").splitlines()
+    assert ("2026-12-01  amazon.nova-2-sonic-v1:0                     catalogued 2026-12-01: Active, "
+            "no lifecycle dates") in text
+    assert ("2026-12-01  anthropic.claude-sonnet-4-6                  catalogued 2026-12-01: Active, "
+            "no lifecycle dates, EOL no sooner than 2027-02-17") in text
+    assert ("2026-12-01  cohere.command-text-v14                      catalogued 2026-12-01: also "
+            "cohere.command-text-v14:7; all regions: legacy 2024-10-04, EOL 2025-08-12 (confirmed)") in text
+    assert ("2026-12-01  meta.llama3-3-70b-instruct-v1:0              catalogued 2026-12-01: EOL no sooner "
+            "than 2025-12-06; all regions: legacy 2026-09-30, EOL 2027-03-30 (observed)") in text
 
 
 def test_changes_since_uses_the_written_changed_date():
@@ -111,17 +131,17 @@ def test_changes_since_uses_the_written_changed_date():
     assert (row["regions"], row["legacy_date"], row["eol_date"], row["published_by"]) == (
         "all", "2025-01-22", "2025-09-12", "2025-09-12")
     # The 2026 page's rows have no dated source: listed as not placed, never given a date.
-    assert "anthropic.claude-sonnet-4-5-20250929-v1:0" in found["undated"]
-    assert "anthropic.claude-sonnet-4-5-20250929-v1:0" not in by_id
+    assert "anthropic.claude-sonnet-4-20250514-v1:0" in found["undated"]
+    assert "anthropic.claude-sonnet-4-20250514-v1:0" not in by_id
     assert [change["date"] for change in found["changes"]] == sorted(change["date"] for change in found["changes"])
 
 
 def test_changes_since_is_inclusive_and_can_be_empty():
     catalog = load_catalog()
-    on_the_day = json.loads(changes_since(catalog, D("2026-07-09"), "json"))
-    assert [change["id"] for change in on_the_day["changes"]] == ["anthropic.claude-3-opus-20240229-v1:0"]
-    after = json.loads(changes_since(catalog, D("2026-07-10"), "json"))
-    assert (after["since"], after["changes"]) == ("2026-07-10", [])
+    on_the_day = json.loads(changes_since(catalog, D("2026-12-01"), "json"))
+    assert "amazon.nova-2-sonic-v1:0" in [change["id"] for change in on_the_day["changes"]]
+    after = json.loads(changes_since(catalog, D("2026-12-02"), "json"))
+    assert (after["since"], after["changes"]) == ("2026-12-02", [])
 
 
 def test_changes_since_marks_user_catalog_entries():

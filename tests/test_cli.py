@@ -92,7 +92,7 @@ def test_a_template_that_claims_to_be_a_baseline_is_still_scanned(tmp_path: Path
 
 # -- help reads like the README -------------------------------------------------------------------
 
-COMMANDS = [(), ("scan",), ("timeline",), ("models",), ("rules",), ("catalog",), ("catalog", "validate"),
+COMMANDS = [(), ("scan",), ("fix",), ("timeline",), ("models",), ("rules",), ("catalog",), ("catalog", "validate"),
             ("catalog", "sync")]
 TYPE_TAG = re.compile(r"<(bool|str|int|float|path|list\[[^\]]*\]|[a-z]+ range)>")
 

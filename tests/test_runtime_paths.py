@@ -20,6 +20,7 @@ from validator.modelid import find_models
 ])
 def test_the_model_in_a_runtime_path_is_found_and_decoded(text, model, region):
     (match,) = find_models(text)
+    assert text[match.start:].startswith(match.ref.raw)
     assert (match.ref.model_id, match.ref.region) == (model, region)
     assert text[match.start:].startswith(("anthropic", "us.", "arn%3A"))
 

@@ -106,8 +106,8 @@ def _entry(document: dict[str, Any], model_id: str) -> dict[str, Any]:
 def test_overlay_round_trips_through_the_loader(overlay):
     path, _ = overlay
     catalog = load_catalog([path])
-    assert catalog.updated == D("2026-11-28")  # the bundled date stays the catalog's date
-    assert {SONNET_45, MARENGO, "qwen.qwen3-32b-v1:0", "openai.gpt-oss-120b-1:0"} <= set(catalog.overrides)
+    assert catalog.updated == load_catalog().updated  # the bundled date stays the catalog's date
+    assert {SONNET_45, MARENGO, "qwen.qwen4-32b-v1:0", "openai.gpt-oss-240b-1:0"} <= set(catalog.overrides)
     code, out, _ = _validate(path)
     assert (code, out) == (0, f"{path}: ok ({len(catalog.overrides)} entries)\n")
 
@@ -137,8 +137,8 @@ def test_identical_dates_make_one_row_with_the_api_as_source(overlay):
 def test_active_models_without_dates_are_entries_without_rows(overlay):
     path, _ = overlay
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert _entry(document, "qwen.qwen3-32b-v1:0") == {
-        "id": "qwen.qwen3-32b-v1:0", "name": "Qwen3 32B (dense)", "provider": "Qwen"}
+    assert _entry(document, "qwen.qwen4-32b-v1:0") == {
+        "id": "qwen.qwen4-32b-v1:0", "name": "Qwen4 32B", "provider": "Qwen"}
     # A known model keeps the bundled name; the context-window variant is its version.
     assert _entry(document, "amazon.nova-pro-v1:0") == {
         "id": "amazon.nova-pro-v1:0", "name": "Nova Pro", "provider": "Amazon"}
@@ -174,14 +174,29 @@ def test_legacy_without_a_date_is_observed_legacy_by_the_sync_date(overlay):
 
 def test_differences_from_the_bundled_catalog(overlay):
     _, out = overlay
-    assert out.splitlines() == [
-        "new model openai.gpt-oss-120b-1:0 (gpt-oss-120b, OpenAI) in us-west-2: ACTIVE",
-        "new model qwen.qwen3-32b-v1:0 (Qwen3 32B (dense), Qwen) in us-east-1, us-west-2: ACTIVE",
+    assert [line for line in out.splitlines() if not line.startswith("not listed in ")] == [
+        "new model openai.gpt-oss-240b-1:0 (gpt-oss-240b, OpenAI) in us-west-2: ACTIVE",
+        "new model qwen.qwen4-32b-v1:0 (Qwen4 32B, Qwen) in us-east-1, us-west-2: ACTIVE",
         f"changed {HAIKU_3} in eu-central-1: EOL 2026-09-10 -> 2027-03-10",
         "changed meta.llama3-8b-instruct-v1:0 in us-west-2: legacy none -> 2026-11-28",
         f"changed {MARENGO} in us-east-1: EOL 2026-11-30 -> 2026-12-15",
         "9 models listed in 3 regions: 2 new, 3 with changed dates",
     ]
+
+
+def test_catalog_active_models_a_region_does_not_list(overlay):
+    """The API has no EOL status: a version retired in a region just disappears from it."""
+    _, out = overlay
+    unlisted = {line.split(":")[0].removeprefix("not listed in "): line.split("): ", 1)[1].split(", ")
+                for line in out.splitlines() if line.startswith("not listed in ")}
+    assert set(unlisted) == set(REGIONS)
+    virginia = unlisted["us-east-1"]
+    assert "anthropic.claude-sonnet-4-6" in virginia and "amazon.nova-2-sonic-v1:0" in virginia
+    # Listed there (under a variant too), or not Active there: not reported.
+    assert "amazon.nova-pro-v1:0" not in virginia and HAIKU_3 not in virginia
+    assert "anthropic.claude-haiku-4-5-20251001-v1:0" not in virginia
+    assert not any(model_id.startswith("unmapped:") for model_id in virginia)
+    assert virginia == sorted(virginia)
 
 
 def test_scan_accepts_the_overlay(overlay):

@@ -61,6 +61,7 @@ class Row:
     note: str | None
     sources: tuple[Source, ...]
     changed: date | None = None
+    catalogued: date | None = None
 
     def changed_on(self) -> date | None:
         """The day by which these dates were published: the written `changed` date, else the
@@ -117,6 +118,10 @@ class Entry:
     replacement: str | None = None
     eol_not_before: date | None = None
     lifecycle: tuple[Row, ...] = ()
+    catalogued: date | None = None
+    sources: tuple[Source, ...] = ()
+    profiles: tuple[str, ...] = ()
+    """Geo prefixes of the cross-region inference profiles that serve this version (`us`, `eu`, ...)."""
 
     def phase(self, usage: Usage, region: str | None, as_of: date) -> Phase:
         """The phase of this version; with no row for the region it is Active there."""
@@ -251,6 +256,9 @@ def _entry(model: dict[str, Any]) -> Entry:
         replacement=model.get("replacement"),
         eol_not_before=_day(model.get("eol_not_before")),
         lifecycle=tuple(_row(row, model["id"]) for row in model.get("lifecycle", ())),
+        catalogued=_day(model.get("catalogued")),
+        sources=_sources(model.get("sources", ())),
+        profiles=tuple(model.get("profiles", ())),
     )
     regions = Counter(region for row in entry.lifecycle for region in row.regions or ("all",))
     twice = sorted(region for region, count in regions.items() if count > 1)
@@ -271,16 +279,18 @@ def _row(row: dict[str, Any], model_id: str) -> Row:
         ),
         confidence=row["confidence"],
         note=row.get("note"),
-        sources=tuple(
-            Source(source["url"], _day(source.get("date")), source.get("note"))
-            for source in row["sources"]
-        ),
+        sources=_sources(row["sources"]),
         changed=_day(row.get("changed")),
+        catalogued=_day(row.get("catalogued")),
     )
     later = [built.extended_access, built.eol, *(day for _, day in built.eol_by_usage)]
     if built.legacy is not None and any(day < built.legacy for day in later if day is not None):
         raise ValueError(f"{model_id}: legacy date {built.legacy} is after a later phase's date")
     return built
+
+
+def _sources(sources: Iterable[dict[str, Any]]) -> tuple[Source, ...]:
+    return tuple(Source(source["url"], _day(source.get("date")), source.get("note")) for source in sources)
 
 
 def _index_of(entries: Iterable[Entry]) -> dict[str, Entry]:

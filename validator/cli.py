@@ -206,8 +206,65 @@ def scan(
         for file, why in report.skipped:
             typer.echo(f"iac-check: skipped {clean(file)}: {why}", err=True)
     report = _baselined(report, settings)
-    _emit(report, settings, loaded, sarif_category)
+    _emit(_with_fixes(report, settings, loaded), settings, loaded, sarif_category)
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
+
+
+@app.command(cls=Command)
+def fix(
+    paths: PathsArg = None,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print a unified diff and change nothing (exit 1 when there is something to change).")] = False,
+    include_legacy: Annotated[bool, typer.Option(
+        "--include-legacy", help="Also move Legacy versions (BDR002), not only EOL and extended access.")] = False,
+    rule: Annotated[Many, _many("--rule", "RULE", "Only the findings of this rule: BDR001, BDR007 or BDR002")] = None,
+    as_of: AsOfOpt = None,
+    region: RegionOpt = None,
+    var: VarOpt = None,
+    var_file: VarFileOpt = None,
+    parameter: ParameterOpt = None,
+    parameters_file: ParametersFileOpt = None,
+    catalog: CatalogOpt = None,
+    exclude: ExcludeOpt = None,
+    root: RootOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Move retired and retiring models to their Active replacement, where the model ID is written."""
+    from . import fix as fixes
+
+    chosen = _fix_rules(rule, include_legacy)
+    settings = _settings(_given(
+        paths=paths, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
+        parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
+        exclude=exclude, root=root, quiet=quiet,
+    ), config)
+    loaded, report = _run(settings)
+    found = fixes.plan(report, loaded, chosen, fixes.within(settings.paths))
+    try:
+        changes = fixes.apply(found.edits, report.locations)
+    except (OSError, fixes.FixError) as exc:
+        raise fail(str(exc)) from None
+    if diff:
+        sys.stdout.write("".join(fixes.unified_diff(report.locations.get(file, file), before, after)
+                                 for file, (before, after) in changes.items()))
+    else:
+        for file, (_, after) in changes.items():
+            fixes.write_atomically(Path(report.locations.get(file, file)), after)
+    typer.echo(fixes.summary(found, written=not diff), err=diff)
+    raise typer.Exit(1 if diff and changes else 0)
+
+
+def _fix_rules(rules: list[str] | None, include_legacy: bool) -> tuple[str, ...]:
+    from .fix import DEFAULT_RULES, FIXABLE_RULES, LEGACY_RULE
+
+    chosen = (*DEFAULT_RULES, LEGACY_RULE) if include_legacy else DEFAULT_RULES
+    for rule_id in rules or ():
+        if rule_id == LEGACY_RULE and not include_legacy:
+            raise fail(f"--rule {LEGACY_RULE} moves Legacy versions: add --include-legacy")
+        if rule_id not in FIXABLE_RULES:
+            raise fail(f"--rule {rule_id}: fix moves the models of {', '.join(FIXABLE_RULES)} only")
+    return tuple(r for r in chosen if r in rules) if rules else chosen
 
 
 @app.command(cls=Command, epilog="Example: iac-check timeline infra --days 90")
@@ -303,6 +360,13 @@ def _baselined(report: Report, settings: Settings) -> Report:
         return baselines.apply(report, baselines.load(accepted)) if accepted else report
     except baselines.BaselineError as exc:
         raise fail(str(exc)) from None
+
+
+def _with_fixes(report: Report, settings: Settings, loaded: Catalog) -> Report:
+    """Each finding that `iac-check fix` would change (default rules) carries the edit."""
+    from . import fix as fixes
+
+    return fixes.attach(report, fixes.plan(report, loaded, fixes.DEFAULT_RULES, fixes.within(settings.paths)))
 
 
 def _emit(report: Report, settings: Settings, loaded: Catalog, category: str | None) -> None:

@@ -208,17 +208,23 @@ def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
 
-# Byte-order marks of the encodings Windows editors and PowerShell's `>` write.
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Byte-order marks of the encodings Windows editors and PowerShell's `>` write, with the codec
+# that reads what follows the mark (`fix` writes the file back with the same mark and codec).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def split_bom(data: bytes) -> tuple[bytes, str]:
+    """The byte-order mark `data` starts with (or b"") and the codec of the text after it."""
+    return next(((bom, codec) for bom, codec in _BOMS if data.startswith(bom)), (b"", "utf-8"))
 
 
 def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:
     """Text from bytes: UTF-8, or UTF-16/32 when a byte-order mark says so (models in them count)."""
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
+    bom, encoding = split_bom(data)
     try:
-        return data.decode(encoding), None
+        return data[len(bom):].decode(encoding), None
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        label = "UTF-8" if encoding == "utf-8" else encoding.upper().replace("-SIG", "")
+        line = data.count(b"\n", 0, len(bom) + exc.start) + 1
+        label = encoding.upper().rsplit("-", 1)[0] if bom and encoding != "utf-8" else "UTF-8"
         return None, Problem(Span(display, line), f"not {label} text (byte {exc.start})")

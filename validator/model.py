@@ -216,6 +216,22 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """The edit `iac-check fix` makes for a finding: `old` becomes `new` at file:line:column.
+
+    `file` is a report file name and `column` is 1-based, in characters; `new_line` is the
+    whole line after the edit (a pull-request suggestion replaces whole lines).
+    """
+
+    file: str
+    line: int
+    column: int
+    old: str
+    new: str
+    new_line: str
+
+
+@dataclass(frozen=True, slots=True)
 class Instance:
     """One resource a finding applies to: a module instance or stack of the code at its place.
 
@@ -255,6 +271,7 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     fingerprint: str = ""
+    fix: Fix | None = None
     attribute_line: int | None = None
     construct_path: str | None = None
     instances: tuple[Instance, ...] = ()

@@ -175,9 +175,10 @@ def _runtime_ref(m: re.Match[str]) -> ModelRef:
     region = m.group("region") or m.group("host")
     region = None if not region or "${" in region else region
     parsed = parse_model(model)
+    # `raw` is the text as written (maybe URL-encoded): a report quotes what the file says.
     if parsed is None:
-        return ModelRef(model, None, region, placeholder="${" in model)
-    return dataclasses.replace(parsed, region=parsed.region or region)
+        return ModelRef(m.group("id"), None, region, placeholder="${" in model)
+    return dataclasses.replace(parsed, raw=m.group("id"), region=parsed.region or region)
 
 
 def find_models(text: str) -> list[Match]:

@@ -27,6 +27,7 @@ def _row(entry: Entry, phase: Phase, replacement: str | None, user: bool) -> dic
         "extended_access_date": _day(phase.extended_access_date),
         "eol_date": _day(phase.eol_date),
         "regions": list(phase.regions) if phase.regions else None,
+        "eol_not_before": _day(entry.eol_not_before),
         "replacement": replacement,
         "user_catalog": user,
     }
@@ -42,6 +43,7 @@ def _dates(row: Row) -> dict[str, Any]:
         "eol_by_usage": {usage: day.isoformat() for usage, day in row.eol_by_usage},
         "confidence": row.confidence,
         "published_by": _day(row.changed_on()),
+        "catalogued": _day(row.catalogued),
         "sources": [source.url for source in row.sources],
     }
 
@@ -89,21 +91,28 @@ def explain(catalog: Catalog, text: str, day: date, region: str | None) -> dict[
 
 
 def changes(catalog: Catalog, since: date) -> dict[str, Any]:
-    """Entries with a lifecycle row published on or after `since` (see `Row.changed_on`), and
-    the entries with a row no dated source places in time, so the answer never hides them."""
+    """Entries with a lifecycle row published on or after `since` (see `Row.changed_on`), or
+    that the catalog took in since then (`catalogued`), and the entries with a row no dated
+    source places in time, so the answer never hides them."""
     changed, undated = [], []
     for entry in catalog.entries:
-        placed = [(row.changed_on(), row) for row in entry.lifecycle]
-        recent = [(day, row) for day, row in placed if day is not None and day >= since]
-        if recent:
+        taken_in = entry.catalogued is not None and entry.catalogued >= since
+        recent = [(day, row) for row in entry.lifecycle
+                  if (day := _newest(row.changed_on(), row.catalogued)) is not None and day >= since]
+        if recent or taken_in:
+            days = [day for day, _ in recent] + ([entry.catalogued] if taken_in else [])
             changed.append({
                 "id": entry.id,
                 "name": entry.name,
-                "date": max(day for day, _ in recent).isoformat(),
+                "date": max(day for day in days if day is not None).isoformat(),
+                "catalogued": _day(entry.catalogued) if taken_in else None,
+                "state": None if entry.lifecycle else "Active, no lifecycle dates",
+                "eol_not_before": _day(entry.eol_not_before),
+                "aliases": list(entry.aliases),
                 "user_catalog": entry.id in catalog.overrides,
-                "rows": [_dates(row) for _, row in recent],
+                "rows": [_dates(row) for row in ([row for _, row in recent] or entry.lifecycle)],
             })
-        if any(day is None for day, _ in placed):
+        if any(row.changed_on() is None for row in entry.lifecycle):
             undated.append(entry.id)
     changed.sort(key=lambda change: (change["date"], change["id"]))
     return {"since": since.isoformat(), "changes": changed, "undated": undated}
@@ -114,12 +123,26 @@ def render_changes(found: dict[str, Any], fmt: str) -> str:
         return json.dumps(found, indent=2)
     lines = [f"{'CHANGED':<10}  {'MODEL ID':<44} WHAT"]
     for change in found["changes"]:
-        what = "; ".join(_what(row) for row in change["rows"])
+        what = "; ".join([*_entry_what(change), *(_what(row) for row in change["rows"])])
         user = " (user catalog)" if change["user_catalog"] else ""
         lines.append(f"{change['date']:<10}  {change['id']:<44} {what}{user}")
     lines.append(f"changed since {found['since']}: {len(found['changes'])}; not placed in time "
                  f"(a lifecycle row with no dated source): {len(found['undated'])}")
     return "\n".join(lines)
+
+
+def _newest(*days: date | None) -> date | None:
+    return max((day for day in days if day is not None), default=None)
+
+
+def _entry_what(change: dict[str, Any]) -> list[str]:
+    """What an entry the catalog took in says beyond its rows."""
+    if change["catalogued"] is None:
+        return []
+    facts = [change["state"]] if change["state"] else []
+    facts += [f"EOL no sooner than {change['eol_not_before']}"] if change["eol_not_before"] else []
+    facts += [f"also {', '.join(change['aliases'])}"] if change["aliases"] else []
+    return [f"catalogued {change['catalogued']}" + (f": {', '.join(facts)}" if facts else "")]
 
 
 def _what(row: dict[str, Any]) -> str:
@@ -142,8 +165,9 @@ def render_rows(table: list[dict[str, Any]], fmt: str, day: date) -> str:
         regions = f"  [{', '.join(listed)}]" if len(listed) <= 4 else f"  [{len(listed)} regions]"
         regions = regions if listed else ""
         user = "  (user catalog)" if r["user_catalog"] else ""
+        floor = f"  (EOL no sooner than {r['eol_not_before']})" if r["eol_not_before"] else ""
         lines.append(f"{r['id']:<48} {r['state']:<16} {r['legacy_date'] or '-':<10} {r['eol_date'] or '-':<10} "
-                     f"{r['replacement'] or '-'}{regions}{user}")
+                     f"{r['replacement'] or '-'}{regions}{floor}{user}")
     users = sum(r["user_catalog"] for r in table)
     lines.append(f"{len(table)} model{'' if len(table) == 1 else 's'} as of {day}"
                  + (f", {users} from user catalogs" if users else ""))
@@ -164,6 +188,8 @@ def render_explain(info: dict[str, Any], fmt: str) -> str:
     lines.append(f"  name:      {e['name']} ({e['provider']})"
                  + (", from a user catalog" if e["user_catalog"] else ""))
     lines.append(f"  state:     {e['state']}" + (f", replacement {e['replacement']}" if e["replacement"] else ""))
+    if e["eol_not_before"]:
+        lines.append(f"  EOL no sooner than {e['eol_not_before']} (the model card's floor, not an EOL date)")
     for row in info["rows"]:
         regions = row["regions"] if row["regions"] == "all" else ", ".join(row["regions"])
         published = row["published_by"] or "an undated source"

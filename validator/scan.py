@@ -101,7 +101,8 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         references=tuple(sorted(refs, key=lambda r: (r.span.file, r.span.line, r.attribute))),
         findings=tuple(sorted(_merged(findings), key=lambda f: f.sort_key)),
         lifecycles={r: p.state for r in refs if (p := ctx.phase(r)) is not None},
-        locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}, settings),
+        locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}
+                             | {r.origin.file for r in refs if r.origin}, settings),
         skipped=tuple(skipped),
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .catalog import Catalog, Entry, Row, merge_document
+from .catalog import UNMAPPED, Catalog, Entry, Row, merge_document
 from .modelid import normalise_id
 
 API_URL = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ListFoundationModels.html"
@@ -243,7 +243,8 @@ def dump(document: dict[str, Any], regions: Sequence[str]) -> str:
 
 def differences(listings: Sequence[Listing], bundled: Catalog, as_of: date) -> list[str]:
     """What Bedrock says that the bundled catalog does not, one line per model and change,
-    with the regions it applies to; the last line counts models, new ones and changed ones."""
+    with the regions it applies to, then per region the catalog-Active models it does not list;
+    the last line counts models, new ones and changed ones."""
     new: dict[str, list[Listing]] = defaultdict(list)
     changed: dict[tuple[str, str], list[str]] = defaultdict(list)
     for listing in listings:
@@ -258,11 +259,29 @@ def differences(listings: Sequence[Listing], bundled: Catalog, as_of: date) -> l
              for model_id, found in sorted(new.items())]
     lines += [f"changed {model_id} in {', '.join(sorted(regions))}: {change}"
               for (model_id, change), regions in sorted(changed.items())]
+    unlisted = _unlisted(listings, bundled, as_of)
+    lines += [f"not listed in {region}: {_count(len(ids), 'model')} the catalog has Active there "
+              f"(retired there, or never offered): {', '.join(ids)}" for region, ids in unlisted.items()]
     models = {_canonical(listing.model_id, bundled) for listing in listings}
     regions = {listing.region for listing in listings}
     lines.append(f"{_count(len(models), 'model')} listed in {_count(len(regions), 'region')}: {len(new)} new, "
                  f"{len({model_id for model_id, _ in changed})} with changed dates")
     return lines
+
+
+def _unlisted(listings: Sequence[Listing], bundled: Catalog, as_of: date) -> dict[str, list[str]]:
+    """Per region, the catalog entries Active there that the region did not list: the API has
+    no EOL status, so a version retired in a region simply disappears from its answer."""
+    listed: dict[str, set[str]] = defaultdict(set)
+    for listing in listings:
+        listed[listing.region].add(_canonical(listing.model_id, bundled))
+    unlisted = {}
+    for region, ids in sorted(listed.items()):
+        missing = [entry.id for entry in bundled.entries if entry.id not in ids and not entry.id.startswith(UNMAPPED)
+                   and entry.phase("on-demand", region, as_of).state == "active"]
+        if missing:
+            unlisted[region] = sorted(missing)
+    return unlisted
 
 
 def _count(number: int, noun: str) -> str:

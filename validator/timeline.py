@@ -45,6 +45,7 @@ class ModelTimeline:
     replacement: str | None
     places: tuple[Span, ...]
     changes: tuple[Change, ...]
+    eol_not_before: date | None = None
 
     @property
     def next_change(self) -> date:
@@ -100,6 +101,7 @@ def _model(catalog: Catalog, key: tuple[str, Usage, str | None], spans: list[Spa
         replacement=catalog.replacement(model_id, as_of, region),
         places=tuple(sorted(set(spans), key=lambda s: (s.file, s.line))),
         changes=tuple(changes),
+        eol_not_before=phase.eol_not_before,
     )
 
 
@@ -122,7 +124,7 @@ def document(timeline: Timeline) -> dict[str, Any]:
             {"model_id": m.model_id, "name": m.name, "usage": m.usage, "region": m.region,
              "regions": list(m.regions) if m.regions else None, "state": m.state,
              "legacy_date": _day(m.legacy_date), "extended_access_date": _day(m.extended_access_date),
-             "eol_date": _day(m.eol_date), "replacement": m.replacement,
+             "eol_date": _day(m.eol_date), "eol_not_before": _day(m.eol_not_before), "replacement": m.replacement,
              "references": [{"file": s.file, "line": s.line} for s in m.places]}
             for m in timeline.models
         ],
@@ -150,7 +152,9 @@ def render_text(timeline: Timeline) -> str:
 
 
 def _eol_note(m: ModelTimeline) -> str:
-    return f", end of life {m.eol_date}" if m.eol_date else ""
+    if m.eol_date:
+        return f", end of life {m.eol_date}"
+    return f", EOL no sooner than {m.eol_not_before}" if m.eol_not_before else ""
 
 
 def _places(m: ModelTimeline) -> str:

@@ -23,7 +23,7 @@ def origin(value: Origin | None) -> dict[str, Any] | None:
 
 
 def finding(f: Finding) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "rule_id": f.rule_id,
         "severity": f.severity,
         "message": f.message,
@@ -49,6 +49,10 @@ def finding(f: Finding) -> dict[str, Any]:
         "attribute_line": f.attribute_line,
         "construct_path": f.construct_path,
     }
+    if f.fix is not None:
+        out["fix"] = {"file": f.fix.file, "line": f.fix.line, "column": f.fix.column, "old": f.fix.old,
+                      "new": f.fix.new}
+    return out
 
 
 def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import date
 from ..model import Finding, Report
 from ..timeline import PHASE_NAMES, ModelTimeline, Timeline
 from . import LIFECYCLE_PAGE, RenderOptions
-from .safe import clean
+from .safe import clean, inert
 
 MAX_FINDINGS = 200
 """A PR comment holds 65536 characters: past this many rows the JSON or SARIF report has the rest."""
@@ -41,6 +41,7 @@ def code(text: str | None) -> str:
 def render(report: Report, options: RenderOptions) -> str:
     lines = [_verdict(report, options), "", *_summary(report, options), ""]
     lines += _findings(report, options)
+    lines += _suggestions(report, options)
     if options.timeline is not None:
         lines += ["", *timeline_section(options.timeline)]
     return "\n".join(lines) + "\n"
@@ -86,6 +87,21 @@ def _row(f: Finding) -> str:
     if f.suppressed:
         message += f" (suppressed: {escape(f.suppression_reason) or 'no reason given'})"
     return f"| {f.span.line} | {level} | {f.rule_id} | {code(subject)} | {code(f.model_id or f.raw)} | {message} |"
+
+
+def _suggestions(report: Report, options: RenderOptions) -> list[str]:
+    """A GitHub suggestion block per literal `iac-check fix` would change (the whole new line)."""
+    fixes = list({(f.fix.file, f.fix.line, f.fix.column): f.fix for f in report.findings if f.fix}.values())
+    if not fixes:
+        return []
+    lines = ["", "### Suggested fixes", "", "`iac-check fix` makes these edits; "
+             "in a review comment on the line, GitHub offers each one as a suggestion.", ""]
+    for fix in fixes[:MAX_FINDINGS]:
+        body = inert(fix.new_line)
+        fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+        lines += [f"{code(options.path(fix.file))} line {fix.line}: {code(fix.old)} → {code(fix.new)}", "",
+                  f"{fence}suggestion", body, fence, ""]
+    return lines
 
 
 def timeline_section(timeline: Timeline) -> list[str]:

@@ -22,6 +22,11 @@ def clean(text: str | None) -> str:
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
+def inert(text: str) -> str:
+    """Like `clean`, but tabs stay: a line of code shown as written (a line end becomes nothing)."""
+    return clean_keeping_lines(text.replace("\r", "").replace("\n", " "))
+
+
 def clean_keeping_lines(text: str | None) -> str:
     """Like `clean`, but a line break stays (for formats that escape it, where it is part of a name)."""
     if not text:

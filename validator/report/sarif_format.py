@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
-from ..model import Finding, Report
+from ..model import Finding, Fix, Report
 from ..rules import RULES, explanation
 from . import LIFECYCLE_PAGE, RenderOptions, instance_names, instances_phrase
 from .safe import clean
@@ -124,6 +124,8 @@ def _result(f: Finding, rule_index: int, options: RenderOptions) -> dict[str, An
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": _properties(f),
     }
+    if f.fix is not None:
+        result["fixes"] = [_fix(f.fix, options)]
     if f.instances:
         result["relatedLocations"] = [
             {"id": number, "physicalLocation": location["physicalLocation"],
@@ -136,6 +138,19 @@ def _result(f: Finding, rule_index: int, options: RenderOptions) -> dict[str, An
         result["suppressions"] = [{"kind": "inSource", "status": "accepted",
                                    "justification": clean(f.suppression_reason)}]
     return result
+
+
+def _fix(fix: Fix, options: RenderOptions) -> dict[str, Any]:
+    """What `iac-check fix` changes, as a SARIF fix a viewer can apply."""
+    deleted = {"startLine": fix.line, "startColumn": fix.column, "endLine": fix.line,
+               "endColumn": fix.column + len(fix.old)}
+    return {
+        "description": {"text": clean(f"Replace {fix.old} with {fix.new}")},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": _uri(options.path(fix.file))},
+            "replacements": [{"deletedRegion": deleted, "insertedContent": {"text": clean(fix.new)}}],
+        }],
+    }
 
 
 def _instances(f: Finding) -> str:

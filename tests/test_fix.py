@@ -1,0 +1,204 @@
+"""`iac-check fix`: each literal form is rewritten at its origin, byte for byte, or refused with a reason."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, by_rule, cli, scan_json
+
+OLD = "anthropic.claude-3-haiku-20240307-v1:0"
+NEW = "anthropic.claude-haiku-4-5-20251001-v1:0"
+AS_OF = ("--as-of", "2026-12-01")
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / "fix" / name, target)
+    return target
+
+
+def _edited(original: str, edits: dict[int, tuple[str, str]]) -> str:
+    """`original` with, on each 1-based line, the one occurrence of old replaced by new."""
+    lines = original.split("\n")
+    for number, (old, new) in edits.items():
+        assert lines[number - 1].count(old) == 1, lines[number - 1]
+        lines[number - 1] = lines[number - 1].replace(old, new)
+    return "\n".join(lines)
+
+
+ARN = f"arn:aws:bedrock:us-east-1::foundation-model/{OLD}"
+NEW_ARN = f"arn:aws:bedrock:us-east-1::foundation-model/{NEW}"
+
+
+def test_terraform_literals_are_rewritten_where_written_and_nothing_else(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    main_before = (tree / "main.tf").read_text()
+    tfvars_before = (tree / "terraform.tfvars").read_text()
+    code, out, _ = cli("fix", str(tree), *AS_OF)
+    assert code == 0, out
+    assert (tree / "terraform.tfvars").read_text() == _edited(tfvars_before, {2: (OLD, NEW)})
+    assert (tree / "main.tf").read_text() == _edited(main_before, {
+        18: (OLD, NEW),                    # a variable default, comment kept
+        23: (f"{OLD}:200k", NEW),          # a local; the new version has no 200k variant
+        56: (ARN, NEW_ARN),                # an ARN stays an ARN
+        69: (ARN, NEW_ARN),                # inside a heredoc
+    })
+    assert f"fixed terraform.tfvars:2:16  {OLD} -> {NEW}" in out
+    assert "5 literal(s) edited in 2 file(s); 0 finding(s) left alone" in out
+
+
+def test_a_rescan_after_fix_has_none_of_the_findings_it_fixed(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    _, before = scan_json(str(tree), *AS_OF)
+    assert len(by_rule(before, "BDR001")) == 5
+    cli("fix", str(tree), *AS_OF)
+    code, after = scan_json(str(tree), *AS_OF)
+    assert by_rule(after, "BDR001") == []
+    assert code == 0
+    assert {r["model_id"] for r in after["references"]} == {NEW}
+
+
+def test_diff_prints_the_change_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    before = {p: p.read_bytes() for p in tree.iterdir()}
+    code, out, err = cli("fix", str(tree), *AS_OF, "--diff")
+    assert code == 1
+    assert {p: p.read_bytes() for p in tree.iterdir()} == before
+    assert f'-agent_model = "{OLD}"\n+agent_model = "{NEW}"\n' in out
+    assert out.count("--- a/") == 2
+    assert "would fix terraform.tfvars:2:16" in err
+
+
+def test_diff_with_nothing_to_change_exits_0(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    cli("fix", str(tree), *AS_OF)
+    code, out, err = cli("fix", str(tree), *AS_OF, "--diff")
+    assert (code, out) == (0, "")
+    assert "0 literal(s) to edit" in err
+
+
+def test_cloudformation_parameter_default_allowed_values_and_mapping(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "cloudformation")
+    before = (tree / "agent.yaml").read_text()
+    code, out, _ = cli("fix", str(tree), *AS_OF, "--region", "us-east-1")
+    assert code == 0, out
+    assert (tree / "agent.yaml").read_text() == _edited(before, {
+        8: (OLD, NEW),     # Parameters.AgentModelId.Default
+        10: (OLD, NEW),    # ... and its AllowedValues entry, so the default stays allowed
+        16: (OLD, NEW),    # the mapping entry the region selects
+    })
+
+
+def test_line_endings_and_byte_order_mark_are_kept(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    tfvars = tree / "terraform.tfvars"
+    crlf = tfvars.read_text().replace("\n", "\r\n").encode("utf-8")
+    tfvars.write_bytes(b"\xef\xbb\xbf" + crlf)
+    cli("fix", str(tree), *AS_OF)
+    assert tfvars.read_bytes() == b"\xef\xbb\xbf" + crlf.replace(OLD.encode(), NEW.encode())
+
+
+def test_utf16_file_stays_utf16(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    tfvars = tree / "terraform.tfvars"
+    text = tfvars.read_text()
+    tfvars.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    cli("fix", str(tree), *AS_OF)
+    assert tfvars.read_bytes() == b"\xff\xfe" + text.replace(OLD, NEW).encode("utf-16-le")
+
+
+def test_refusals_each_say_why_and_change_nothing(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "refusals")
+    before = (tree / "main.tf").read_bytes()
+    code, out, _ = cli("fix", str(tree), *AS_OF)
+    assert code == 0
+    assert (tree / "main.tf").read_bytes() == before
+    assert "left alone main.tf:15  BDR001" in out
+    assert "it feeds a provisioned throughput (aws_bedrock_provisioned_model_throughput.chat)" in out
+    assert "a finding on it is suppressed (private extension, LEGAL-42)" in out
+    assert "the model ID is written more than once on main.tf:41: edit it by hand" in out
+
+
+def test_custom_model_base_is_explained_not_edited(tmp_path: Path) -> None:
+    tree = tmp_path / "custom"
+    shutil.copytree(FIXTURES / "terraform" / "custom-model", tree)
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+    _, out, _ = cli("fix", str(tree), *AS_OF)
+    assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()} == before
+    assert "fixed" not in out
+    assert "a custom model (aws_bedrock_custom_model.support_tone)" in out
+
+
+def test_different_replacements_by_region_are_refused(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "regions")
+    before = (tree / "main.tf").read_bytes()
+    _, out, _ = cli("fix", str(tree), *AS_OF, "--catalog", str(tree / "catalog.yaml"))
+    assert (tree / "main.tf").read_bytes() == before
+    assert f"it feeds references with different replacements: acme.assistant-v2, {NEW}" in out
+
+
+def test_profile_prefix_kept_only_where_the_replacement_has_that_profile(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "profiles")
+    before = (tree / "main.tf").read_text()
+    _, out, _ = cli("fix", str(tree / "main.tf"), *AS_OF, "--catalog", str(tree / "catalog.yaml"))
+    assert (tree / "main.tf").read_text() == _edited(before, {14: (f"us.{OLD}", f"us.{NEW}")})
+    assert f"the catalog does not list {NEW} under the apac. inference profile" in out
+
+
+def test_a_file_outside_the_scanned_tree_is_not_edited(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "module-outside")
+    module = tree / "modules" / "agent" / "main.tf"
+    before = module.read_bytes()
+    _, out, _ = cli("fix", str(tree / "envs" / "prod"), *AS_OF, "--root", str(tree))
+    assert module.read_bytes() == before
+    assert "modules/agent/main.tf is outside the scanned tree" in out
+
+
+def test_legacy_versions_move_only_with_include_legacy(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "legacy")
+    catalog = ("--catalog", str(tree / "catalog.yaml"))
+    before = (tree / "main.tf").read_text()
+    cli("fix", str(tree), *AS_OF, *catalog)
+    assert (tree / "main.tf").read_text() == before
+    code, _, err = cli("fix", str(tree), *AS_OF, *catalog, "--rule", "BDR002")
+    assert code == 2 and "add --include-legacy" in err
+    cli("fix", str(tree), *AS_OF, *catalog, "--include-legacy")
+    assert (tree / "main.tf").read_text() == _edited(before, {8: ("acme.faq-bot-v2", NEW)})
+
+
+def test_rule_narrows_the_findings_fixed(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    before = {p: p.read_bytes() for p in tree.iterdir()}
+    code, out, _ = cli("fix", str(tree), *AS_OF, "--rule", "BDR007")
+    assert code == 0 and "0 literal(s) edited" in out
+    assert {p: p.read_bytes() for p in tree.iterdir()} == before
+    code, _, err = cli("fix", str(tree), *AS_OF, "--rule", "BDR003")
+    assert code == 2 and "BDR001, BDR007, BDR002 only" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "markdown"])
+def test_reports_carry_the_fix(fmt: str) -> None:
+    tree = FIXTURES / "fix" / "terraform"
+    code, out, _ = cli("scan", str(tree), *AS_OF, "--format", fmt)
+    assert code == 1
+    if fmt == "json":
+        fixed = [f["fix"] for f in json.loads(out)["findings"] if "fix" in f]
+        assert {"file": "terraform.tfvars", "line": 2, "column": 16, "old": OLD, "new": NEW} in fixed
+    elif fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        change = next(r["fixes"][0]["artifactChanges"][0] for r in results if "fixes" in r
+                      and r["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"].endswith("terraform.tfvars"))
+        assert change["replacements"] == [{
+            "deletedRegion": {"startLine": 2, "startColumn": 16, "endLine": 2, "endColumn": 16 + len(OLD)},
+            "insertedContent": {"text": NEW},
+        }]
+    else:
+        assert f'```suggestion\nagent_model = "{NEW}"\n```' in out
+
+
+def test_suppressed_and_provisioned_findings_carry_no_fix() -> None:
+    _, report = scan_json(str(FIXTURES / "fix" / "refusals"), *AS_OF)
+    assert [f for f in report["findings"] if "fix" in f] == []
