@@ -187,9 +187,9 @@ def test_markdown_has_summary_findings_by_file_and_a_gantt(outputs):
     assert LIFECYCLE_PAGE in md
     chart = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert chart.startswith("gantt\n") and "dateFormat YYYY-MM-DD" in chart
-    assert "section anthropic.claude-3-5-sonnet-20240620-v1\u22360 (on-demand, us-east-1)" in chart
-    assert "Extended access :active, 2025-12-01, 2026-03-01" in chart
-    assert "End of life :crit, milestone, 2026-03-01, 0d" in chart
+    assert "section anthropic.claude-3-5-sonnet-20240620-v1\u22360 (on-demand in us-east-1)" in chart
+    assert "Extended access since 2025-12-01 :active, 2026-01-15, 2026-03-01" in chart
+    assert "End of life :crit, 2026-03-01, 2026-07-14" in chart
     for line in chart.splitlines()[1:]:  # a label never holds the characters that end it
         label = line.strip().split(" :", 1)[0]
         assert not re.search(r"[:;#]", label.removeprefix("title").removeprefix("section")), line

@@ -154,3 +154,26 @@ def test_cli_verbose_shows_notes(tmp_path: Path):
     _, loud, _ = cli("scan", str(tmp_path), *AS_OF, "--no-color", "--verbose")
     assert "NOTE" not in quiet and "1 note not shown (BDR005: 1 place; --verbose lists them)" in quiet
     assert "NOTE BDR005" in loud
+
+
+def test_instances_given_the_model_from_different_roots_are_one_place(tmp_path: Path):
+    module = ('variable "model" {\n  type = string\n}\n\n'
+              'resource "aws_bedrockagent_agent" "this" {\n  agent_name       = "a"\n'
+              '  foundation_model = var.model\n}\n\n'
+              'data "aws_iam_policy_document" "invoke" {\n  statement {\n    actions   = ["bedrock:InvokeModel"]\n'
+              '    resources = ["arn:aws:bedrock:us-east-1::foundation-model/${var.model}", '
+              '"arn:aws:bedrock:*::foundation-model/${var.model}"]\n  }\n}\n')
+    root = ('provider "aws" {\n  region = "us-east-1"\n}\n\nmodule "NAME" {\n  source = "../../modules/agent"\n'
+            '  model  = "anthropic.claude-v2"\n}\n')
+    (tmp_path / "modules" / "agent").mkdir(parents=True)
+    (tmp_path / "modules" / "agent" / "main.tf").write_text(module, encoding="utf-8")
+    for name in ("chat", "search"):
+        (tmp_path / "examples" / name).mkdir(parents=True)
+        (tmp_path / "examples" / name / "main.tf").write_text(root.replace("NAME", name), encoding="utf-8")
+    _, report = scan_json(str(tmp_path), *AS_OF)
+    places = [(f["line"], f["attribute"], [i.split(".")[1] for i in f["instances"]]) for f in report["findings"]]
+    # Each root writes the model in its own file; the module's lines are still one place each,
+    # and the two ARN spellings of one model in one IAM list are one place too.
+    assert places == [(7, "foundation_model", ["chat", "search"]), (13, "statement.resources", ["chat", "search"])]
+    assert report["findings"][0]["origin"]["file"] == "examples/chat/main.tf"
+    assert sum(1 for r in report["references"] if r["model_id"] == "anthropic.claude-v2") == 6

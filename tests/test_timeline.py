@@ -61,8 +61,8 @@ def test_markdown_is_the_same_timeline_as_a_gantt_chart():
     assert out.startswith("### Model lifecycle timeline (2026-01-15 to 2026-07-14)")
     chart = out.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert chart.startswith("gantt\n")
-    assert "section meta.llama3-2-11b-instruct-v1\u22360 (on-demand, us-east-1)" in chart
-    assert "Legacy :active, 2026-01-07, 2026-04-07" in chart
+    assert "section meta.llama3-2-11b-instruct-v1\u22360 (on-demand in us-east-1)" in chart
+    assert "Legacy since 2026-01-07 :active, 2026-01-15, 2026-04-07" in chart
     row = "| 2026-07-07 | 173 days | `meta.llama3-2-11b-instruct-v1:0` | end of life | on-demand | `us-east-1` |"
     assert row in out
 
@@ -84,7 +84,8 @@ def test_a_tree_without_changes_says_so_and_unknown_models_are_listed(tmp_path: 
     assert "anthropic.claude-v1 (on-demand, any region): eol, end of life 2024-02-28" in out
     assert "anthropic.claude-v9 (on-demand, any region): unknown" in out
     _, md, _ = cli("timeline", str(tmp_path), "--as-of", "2025-01-01", "--days", "10", "-f", "markdown")
-    assert "section anthropic.claude-v1 (on-demand)" in md  # already past EOL: still charted
+    assert "section anthropic.claude-v1 (on-demand in any region)" in md  # already past EOL: still charted
+    assert "End of life since 2024-02-28 :crit, active, 2025-01-01, 2025-01-11" in md
 
 
 def test_days_from_the_config_and_usage_errors(tmp_path: Path):

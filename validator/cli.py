@@ -39,7 +39,9 @@ STALE_CATALOG_DAYS = 90
 
 def fail(message: str) -> typer.Exit:
     """Print a usage or configuration error and give the exit code for it (2)."""
-    typer.echo(f"iac-check: error: {message}", err=True)
+    from .report.safe import no_workflow_commands
+
+    typer.echo(no_workflow_commands(f"iac-check: error: {message}"), err=True)
     return typer.Exit(2)
 
 
@@ -184,6 +186,12 @@ def scan(
     cache_dir: Annotated[StrOpt, typer.Option(
         "--cache-dir", metavar="DIR", help="Keep parsed Terraform here between runs (a private directory outside "
                                            "the tree; off by default).", rich_help_panel=RUN)] = None,
+    parse_timeout: Annotated[float | None, typer.Option(
+        "--parse-timeout", metavar="SECONDS", min=0.001,
+        help="Seconds one file may take to parse; past that it is BDR000 (default 5).", rich_help_panel=RUN)] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", metavar="SECONDS", min=0.001,
+        help="Seconds the whole scan may take; past that exit 2 (default 600).", rich_help_panel=RUN)] = None,
 ) -> None:
     """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle.
 
@@ -197,7 +205,7 @@ def scan(
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
         max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
-        allow_empty=allow_empty,
+        allow_empty=allow_empty, parse_timeout=parse_timeout, timeout=timeout,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -334,6 +342,7 @@ def _today() -> date:
 
 def _run(settings: Settings) -> tuple[Catalog, Report]:
     """Load the catalog and scan; usage errors become exit code 2."""
+    from .deadline import ScanTimeout
     from .progress import DelayedProgress, wanted
     from .scan import UsageError, run_scan
 
@@ -342,7 +351,7 @@ def _run(settings: Settings) -> tuple[Catalog, Report]:
     progress = DelayedProgress() if wanted(settings.quiet) else None
     try:
         return loaded, run_scan(settings, loaded, progress=progress)
-    except UsageError as exc:
+    except (UsageError, ScanTimeout) as exc:
         raise fail(str(exc)) from None
     finally:
         if progress is not None:
@@ -423,8 +432,10 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from .files import write_atomic
+
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomic(output, text.encode("utf-8"))
     except OSError as exc:
         raise fail(f"--output {output}: {exc.strerror or exc}") from None
 
