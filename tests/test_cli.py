@@ -134,3 +134,54 @@ def test_models_offers_only_the_formats_it_has():
     assert cli("models", "--format", "json", "--as-of", "2026-01-15")[0] == 0
     code, _, err = cli("models", "--format", "sarif", "--as-of", "2026-01-15")
     assert code == 2 and "text or json" in err
+
+
+# -- where the model was written, in every format a person reads -------------------------------
+
+ORIGIN_MAIN = '''variable "agent_model" {
+  type = string
+}
+
+resource "aws_bedrockagent_agent" "support" {
+  agent_name       = "support"
+  foundation_model = var.agent_model
+}
+
+resource "aws_bedrockagent_agent" "triage" {
+  agent_name       = "triage"
+  foundation_model = "anthropic.claude-v1"
+}
+'''
+
+
+def _origin_tree(tmp_path: Path) -> Path:
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text(ORIGIN_MAIN, encoding="utf-8")
+    (infra / "terraform.tfvars").write_text('# production\nagent_model = "anthropic.claude-v1"\n', encoding="utf-8")
+    return infra
+
+
+def _eol_lines(out: str) -> list[str]:
+    return [line for line in out.splitlines() if "BDR001" in line and "anthropic.claude-v1" in line]
+
+
+def test_text_names_the_tfvars_line_that_set_the_model_and_nothing_for_a_literal(tmp_path: Path):
+    infra = _origin_tree(tmp_path)
+    _, out, _ = cli("scan", str(infra), *SCAN, "--no-color")
+    support, triage = _eol_lines(out)
+    assert support.startswith("main.tf:7:") and support.endswith("(set in terraform.tfvars:2)")
+    assert triage.startswith("main.tf:12:") and "set in" not in triage
+
+
+def test_github_and_markdown_name_the_origin_from_the_current_directory(tmp_path: Path, monkeypatch):
+    _origin_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = cli("scan", "infra", *SCAN, "--format", "github")
+    support, triage = _eol_lines(out)
+    assert support.startswith("::error file=infra/main.tf,line=7") and "(set in infra/terraform.tfvars:2)" in support
+    assert "set in" not in triage
+    _, out, _ = cli("scan", "infra", *SCAN, "--format", "markdown")
+    support, triage = _eol_lines(out)
+    assert support.startswith("| 7 |") and "(set in `infra/terraform.tfvars`:2)" in support
+    assert "set in" not in triage
