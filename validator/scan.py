@@ -20,7 +20,7 @@ from .catalog import Catalog
 from .config import ModelPolicy, Settings
 from .confine import Gate, RootError, withheld
 from .deadline import Deadline, ScanTimeout
-from .discover import SourceFile, discover, read_text
+from .discover import SourceFile, discover, not_a_template, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, ScannedText, Suppression
 from .report.safe import clean
@@ -102,7 +102,7 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
     own = [s for s in sources if _own_output(s, settings.max_file_bytes)]
     skipped.extend((s.display, "a baseline or report written by iac-check") for s in own)
     sources = [s for s in sources if s not in own]
-    if not settings.allow_empty and not _any_iac(sources):
+    if not settings.allow_empty and not _any_iac(sources, settings.max_file_bytes):
         raise UsageError(f"no Terraform or CloudFormation files under {', '.join(settings.paths)} "
                          "(--allow-empty when that is expected)")
     _check_cache_dir(settings, gate)
@@ -281,9 +281,13 @@ class _TerraformScan:
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
                       gate: Gate) -> tuple[str, ParsedFile] | None:
     """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
+    if not_a_template(src.path.name):
+        return None
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
-        return ("template", ParsedFile(src.display, problems=(problem,))) if problem and _looks_like_iac(src) else None
+        if problem is None or not _looks_like_iac(src, settings.max_file_bytes):
+            return None
+        return "template", ParsedFile(src.display, problems=(problem,))
     if not _may_reference(text, settings):
         return None
     if looks_like_plan(text):
@@ -313,22 +317,31 @@ _IAC_HINTS = tuple(hint.encode(encoding) for hint in ("AWSTemplateFormatVersion"
                    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
 
 
-def _looks_like_iac(src: SourceFile) -> bool:
+def _looks_like_iac(src: SourceFile, limit: int) -> bool:
+    """Whether a YAML or JSON file that cannot be read may be a template or a plan.
+
+    One too large to read fails closed: a template's `AWS::` can sit past any head worth
+    reading (a long Description, Parameters or Metadata first), so only a name known to
+    hold something else (a package manifest, CDK's asset manifests) clears it. Text that
+    is not UTF-8 is reported when its head says CloudFormation.
+    """
     try:
         with src.path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
             head = handle.read(65536)  # never the whole file: it may be gigabytes
     except OSError:
         return True
-    return any(hint in head for hint in _IAC_HINTS)
+    return size > limit or any(hint in head for hint in _IAC_HINTS)
 
 
-def _any_iac(sources: Sequence[SourceFile]) -> bool:
+def _any_iac(sources: Sequence[SourceFile], limit: int) -> bool:
     """Whether a Terraform file, or a YAML or JSON file that may be a template or plan, was found.
 
     Only this, not whether anything mentions a model: a wrong path in CI must not pass as a
     clean scan, but a tree of IaC without Bedrock is a clean scan.
     """
-    return any(s.kind != "structured" for s in sources) or any(_looks_like_iac(s) for s in sources)
+    return any(s.kind != "structured" for s in sources) or any(
+        not not_a_template(s.path.name) and _looks_like_iac(s, limit) for s in sources)
 
 
 _OWN_MARKERS = (b'"iac-check-baseline"', b'"name": "iac-check"')
