@@ -185,3 +185,12 @@ def test_github_and_markdown_name_the_origin_from_the_current_directory(tmp_path
     support, triage = _eol_lines(out)
     assert support.startswith("| 7 |") and "(set in `infra/terraform.tfvars`:2)" in support
     assert "set in" not in triage
+
+
+def test_a_finding_merged_over_instances_names_whose_origin_it_shows():
+    # Instances are merged by place of use; where each got its value may differ.
+    _, out, _ = cli("scan", str(FIXTURES / "terraform" / "instances"), "--as-of", "2026-10-15", "--no-color")
+    merged, alone = out.splitlines()[:2]
+    assert merged.endswith("(set in modules/agent/main.tf:8 for module.billing) (in 4 module instances: "
+                           "module.billing, module.orders, module.returns, module.support)")
+    assert alone.endswith("(set in modules/agent/main.tf:8)")

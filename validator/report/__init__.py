@@ -46,11 +46,13 @@ def render(report: Report, fmt: str, options: RenderOptions) -> str:
 def origin_phrase(f: Finding, name: Callable[[str], str] = str) -> str:
     """"set in prod.tfvars:3" when the model was written somewhere else than where it is used
     (SPEC 8), so a reader is sent to the line to change; empty when it is the same place.
-    `name` turns the report's file name into the one the format shows."""
+    `name` turns the report's file name into the one the format shows. A finding merged
+    over several instances knows its first instance's origin only, and says so."""
     origin = f.origin
     if origin is None or (origin.file, origin.line) == (f.span.file, f.span.line):
         return ""
-    return f"set in {name(origin.file)}:{origin.line}"
+    names = instance_names(f)
+    return f"set in {name(origin.file)}:{origin.line}" + (f" for {names[0]}" if names else "")
 
 
 def instance_names(f: Finding) -> list[str]:

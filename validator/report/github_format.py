@@ -45,8 +45,8 @@ def command(f: Finding, options: RenderOptions) -> str:
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""
     properties["title"] = f"{f.rule_id} {BY_ID[f.rule_id].NAME}{model}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    notes = [clean(part) for part in (origin_phrase(f, options.path), instances_phrase(f)) if part]
-    message = clean(f.message) + (f" ({'; '.join(notes)})" if notes else "")
+    notes = (origin_phrase(f, options.path), instances_phrase(f))
+    message = clean(f.message) + "".join(f" ({clean(part)})" for part in notes if part)
     return f"::{LEVELS[f.severity]} {rendered}::{escape_data(message)}"
 
 

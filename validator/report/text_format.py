@@ -29,8 +29,7 @@ def line(f: Finding, color: bool) -> str:
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""
     head = f"{_paint(where, '1', color)} {_paint(level.upper(), _COLORS[level], color)} {f.rule_id}"
     subject_part = f" {subject}{model}" if subject else ""
-    notes = [clean(part) for part in (origin_phrase(f), instances_phrase(f)) if part]
-    tail = f" ({'; '.join(notes)})" if notes else ""
+    tail = "".join(f" ({clean(part)})" for part in (origin_phrase(f), instances_phrase(f)) if part)
     return f"{head}{subject_part} — {clean(f.message)}{tail}"
 
 
