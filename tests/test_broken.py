@@ -427,7 +427,7 @@ def test_nothing_found_in_the_scanned_tree_is_executed(tmp_path, catalog):
     planted = _cache_file(str(tmp_path / ".cache"), "hcl", AGENT_TF)
     planted.parent.mkdir(parents=True)
     planted.write_bytes(pickle.dumps(_Planted(tmp_path / "ran")))
-    with pytest.raises(UsageError, match="inside the scanned path"):
+    with pytest.raises(UsageError, match="inside the project root"):
         scan(catalog, tmp_path, cache_dir=str(tmp_path / ".cache"))
     outside = tmp_path.parent / f"{tmp_path.name}-cache"
     planted = _cache_file(str(outside), "hcl", AGENT_TF)

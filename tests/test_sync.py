@@ -283,3 +283,31 @@ def test_no_region_anywhere(monkeypatch, tmp_path):
     code, _, err = _run("--as-of", SYNC_DAY)
     assert (code, err) == (2, "iac-check: error: catalog sync: no region: pass --region R (repeatable) "
                               "or set AWS_REGION\n")
+
+
+def test_every_client_has_connect_and_read_timeouts_and_retries_with_backoff():
+    clients = sync.bedrock_clients(["us-east-1", "eu-west-1"])
+    for client in clients.values():
+        config = client.meta.config
+        assert (config.connect_timeout, config.read_timeout) == (sync.CONNECT_TIMEOUT_SECONDS,
+                                                                 sync.READ_TIMEOUT_SECONDS)
+        assert config.retries == {"mode": "standard", "total_max_attempts": sync.MAX_ATTEMPTS}
+    assert 0 < sync.CONNECT_TIMEOUT_SECONDS <= sync.READ_TIMEOUT_SECONDS <= 60
+
+
+def test_a_read_timeout_is_one_line(monkeypatch):
+    from botocore.exceptions import ReadTimeoutError
+
+    def clients(regions):
+        client = botocore.session.get_session().create_client("bedrock", region_name="us-east-1")
+
+        def hang(**_kwargs):
+            raise ReadTimeoutError(endpoint_url="https://bedrock.us-east-1.amazonaws.com/foundation-models")
+
+        monkeypatch.setattr(client, "list_foundation_models", hang)
+        return {"us-east-1": client}
+
+    monkeypatch.setattr(sync, "bedrock_clients", clients)
+    code, out, err = _run("--region", "us-east-1", "--as-of", SYNC_DAY)
+    assert (code, out) == (2, "")
+    assert err.startswith("iac-check: error: catalog sync: us-east-1: Read timeout") and err.count("\n") == 1

@@ -211,6 +211,6 @@ def test_damaged_or_foreign_parser_tables_are_built_again(tmp_path, content):
 
     damaged = tmp_path / "tables.json.gz"
     damaged.write_bytes(content)
-    assert tables.load(damaged) is None
+    assert tables.load(path=damaged) is None
     damaged.write_bytes(gzip.compress(b'{"key": "lark 0.0", "data": {}, "memo": {}}'))
-    assert tables.load(damaged) is None
+    assert tables.load(path=damaged) is None

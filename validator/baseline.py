@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .files import write_atomic
 from .model import Finding, Instance, Report
 
 FORMAT_VERSION = 1
@@ -43,7 +44,7 @@ def _entry(f: Finding, instance: Instance) -> dict[str, Any]:
 
 def write(report: Report, path: str) -> None:
     try:
-        Path(path).write_text(json.dumps(document(report), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, (json.dumps(document(report), indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"--write-baseline {path}: {exc.strerror or exc}") from None
 

@@ -71,8 +71,10 @@ def sync(
     if output is None:
         typer.echo(text, nl=False)
     else:
+        from .files import write_atomic
+
         try:
-            output.write_text(text, encoding="utf-8")
+            write_atomic(output, text.encode("utf-8"))
         except OSError as exc:
             raise fail(f"--output {output}: {exc.strerror or exc}") from None
     for line in bedrock.differences(listings, bundled, day):

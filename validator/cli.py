@@ -34,7 +34,9 @@ STALE_CATALOG_DAYS = 90
 
 def fail(message: str) -> typer.Exit:
     """Print a usage or configuration error and give the exit code for it (2)."""
-    typer.echo(f"iac-check: error: {message}", err=True)
+    from .report.safe import no_workflow_commands
+
+    typer.echo(no_workflow_commands(f"iac-check: error: {message}"), err=True)
     return typer.Exit(2)
 
 
@@ -136,6 +138,11 @@ def scan(
         "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
     max_file_bytes: Annotated[int | None, typer.Option(
         "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
+    parse_timeout: Annotated[float | None, typer.Option(
+        "--parse-timeout", min=0.001, help="Seconds one file may take to parse; past that it is BDR000 (default 5).")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", min=0.001, help="Seconds the whole scan may take; past that exit 2 (default 600).")] = None,
     root: RootOpt = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
@@ -153,6 +160,7 @@ def scan(
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
         max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
+        parse_timeout=parse_timeout, timeout=timeout,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -287,6 +295,7 @@ def _today() -> date:
 
 def _run(settings: Settings) -> tuple[Catalog, Report]:
     """Load the catalog and scan; usage errors become exit code 2."""
+    from .deadline import ScanTimeout
     from .progress import DelayedProgress, wanted
     from .scan import UsageError, run_scan
 
@@ -295,7 +304,7 @@ def _run(settings: Settings) -> tuple[Catalog, Report]:
     progress = DelayedProgress() if wanted(settings.quiet) else None
     try:
         return loaded, run_scan(settings, loaded, progress=progress)
-    except UsageError as exc:
+    except (UsageError, ScanTimeout) as exc:
         raise fail(str(exc)) from None
     finally:
         if progress is not None:
@@ -376,8 +385,10 @@ def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from .files import write_atomic
+
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomic(output, text.encode("utf-8"))
     except OSError as exc:
         raise fail(f"--output {output}: {exc.strerror or exc}") from None
 

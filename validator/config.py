@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .days import parse_day
+from .deadline import DEFAULT_SECONDS, PARSE_SECONDS
 from .policydata import PolicyDataError, read_yaml
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
@@ -77,6 +78,8 @@ class Settings:
     write_baseline: str | None = None
     days: int = TIMELINE_DAYS
     cache_dir: str | None = None
+    parse_timeout: float = PARSE_SECONDS
+    timeout: float = DEFAULT_SECONDS
     root: str | None = None
     """`--root DIR`: the project root every read stays inside (default: the git work tree)."""
 
@@ -271,6 +274,8 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         # Only from the command line (the schema has no such key): a pull request that
         # could point the cache at files it ships could change what the scan sees.
         cache_dir=values.get("cache-dir"),
+        parse_timeout=values.get("parse-timeout", PARSE_SECONDS),
+        timeout=values.get("timeout", DEFAULT_SECONDS),
         # Only from the command line too: a config in the tree could widen it to `/`.
         root=values.get("root"),
     )

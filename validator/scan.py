@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
 from .confine import Gate, RootError
+from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
+from .report.safe import clean
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
 from .terraform.parse import HclSyntaxError, parse_hcl
@@ -56,8 +59,20 @@ Progress = Callable[[int, int], None]
 
 def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None,
              progress: Progress | None = None) -> Report:
-    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come."""
-    env = dict(os.environ if env is None else env)
+    """Scan the settings' paths; `progress(done, total)` is told how far parsing has come.
+
+    Raises ScanTimeout when the scan runs past `settings.timeout`.
+    """
+    deadline = Deadline(settings.timeout)
+    with deadline.watchdog():
+        try:
+            return _scan(settings, catalog, dict(os.environ if env is None else env), progress, deadline)
+        except FuturesTimeout:  # a worker's result did not come in time
+            raise ScanTimeout(deadline.message()) from None
+
+
+def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress: Progress | None,
+          deadline: Deadline) -> Report:
     try:
         gate = Gate.for_paths(settings.paths, settings.root)
     except RootError as exc:
@@ -69,11 +84,13 @@ def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None
         sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
-    _check_cache_dir(settings)
+    _check_cache_dir(settings, gate)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
-    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None)):
+    for parsed in _parse_all(sources, settings, env, region, gate, progress or (lambda _done, _total: None),
+                             deadline):
         collected.add(parsed)
+    deadline.check("checking the references against the catalog")
     resources = collected.resources
     refs = extract(resources, attribute_table(), region)
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
@@ -133,16 +150,18 @@ def _merged(findings: Iterable[Finding]) -> list[Finding]:
 
 def _parse_all(
     sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, gate: Gate,
-    progress: Progress,
+    progress: Progress, deadline: Deadline,
 ) -> Iterable[ParsedFile]:
     plans: list[ParsedFile] = []
     structured = [s for s in sources if s.kind == "structured"]
-    with Workers(_jobs(settings)) as workers:
+    with Workers(_jobs(settings), deadline) as workers:
         # The workers parse Terraform while this process reads the templates.
-        terraform = _TerraformScan(sources, settings, env, workers, gate)
+        terraform = _TerraformScan(sources, settings, env, workers, gate, deadline)
         # Progress counts templates, then Terraform root modules (each with the modules it calls).
         total = len(structured) + terraform.roots
         for done, src in enumerate(structured, 1):
+            deadline.check(f"{len(structured) - done + 1} of {len(structured)} YAML/JSON files"
+                           f" (from {clean(src.display)}), {terraform.roots} Terraform root modules")
             found = _parse_structured(src, settings, region, gate)
             if found is not None and found[0] == "plan":
                 plans.append(found[1])
@@ -166,13 +185,15 @@ class _TerraformScan:
     """
 
     def __init__(self, sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str],
-                 workers: Workers, gate: Gate) -> None:
+                 workers: Workers, gate: Gate, deadline: Deadline) -> None:
         # Keyed by text: building a Path for each of 10,000 files costs a tenth of a second.
         names = [os.path.normpath(s.path) for s in sources]
         displays = dict(zip(names, (s.display for s in sources), strict=True))
         base = _base(settings)
         self._loader = ModuleLoader(lambda p: displays.get(str(p)) or Path(os.path.relpath(p, base)).as_posix(),
-                                    settings.max_file_bytes, gate, settings.cache_dir)
+                                    settings.max_file_bytes, gate, settings.cache_dir,
+                                    (settings.parse_timeout, deadline.at))
+        self._deadline = deadline
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
         directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
@@ -192,6 +213,8 @@ class _TerraformScan:
         loader = self._loader
         resources: list[Resource] = []
         for done, root in enumerate(self._roots, 1):
+            self._deadline.check(f"{len(self._roots) - done + 1} of {len(self._roots)} Terraform root modules"
+                                 f" (from {clean(loader.name(root))})")
             module = loader.load(root)
             if module is not None:
                 resources.extend(resolve_root(
@@ -239,15 +262,15 @@ def _looks_like_iac(src: SourceFile) -> bool:
     return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
-def _check_cache_dir(settings: Settings) -> None:
-    """A cache inside the scanned tree could come with the pull request under review."""
+def _check_cache_dir(settings: Settings, gate: Gate) -> None:
+    """A cache anywhere in the repository under review could come with the pull request."""
     if settings.cache_dir is None:
         return
-    cache = Path(settings.cache_dir).resolve()
-    for scanned in settings.paths:
-        if cache.is_relative_to(Path(scanned).resolve()):
-            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the scanned path {scanned}: "
-                             "put the cache outside the tree under review")
+    cache = Path(os.path.realpath(settings.cache_dir))
+    for root in gate.roots:
+        if cache.is_relative_to(root):
+            raise UsageError(f"--cache-dir {settings.cache_dir} is inside the project root {root}: "
+                             "put the cache outside the repository under review")
 
 
 def _directories(settings: Settings) -> list[Path]:

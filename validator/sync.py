@@ -55,6 +55,22 @@ class Listing:
         return (legacy or self.legacy_by, extended_access, eol)
 
 
+# A sync that hangs on a dead network would hold a CI job until its own limit: each call
+# gives up after these, and a throttled or failed call is tried again with backoff.
+CONNECT_TIMEOUT_SECONDS = 10
+READ_TIMEOUT_SECONDS = 30
+MAX_ATTEMPTS = 4
+
+
+def client_config() -> Any:
+    """botocore's settings for every Bedrock client of a sync: timeouts and retries."""
+    from botocore.config import Config  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+    # "standard" retries back off exponentially with jitter, on throttling and transient errors.
+    return Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                  retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+
+
 def bedrock_clients(regions: Sequence[str]) -> dict[str, Any]:
     """A Bedrock client per region (default: the AWS configuration's region)."""
     try:
@@ -65,7 +81,7 @@ def bedrock_clients(regions: Sequence[str]) -> dict[str, Any]:
     regions = list(regions) or ([session.region_name] if session.region_name else [])
     if not regions:
         raise SyncError("catalog sync: no region: pass --region R (repeatable) or set AWS_REGION")
-    clients = {region: session.client("bedrock", region_name=region) for region in regions}
+    clients = {region: session.client("bedrock", region_name=region, config=client_config()) for region in regions}
     lifecycle = next(iter(clients.values())).meta.service_model.shape_for("FoundationModelLifecycle")
     if LIFECYCLE_FIELD not in lifecycle.members:
         # An older botocore drops the field silently: every model would look Active.

@@ -16,7 +16,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .model import LifecycleState, Reference, Span, Usage
-from .report.safe import clean
+from .report.safe import clean, no_workflow_commands
 
 PHASE_NAMES: dict[str, str] = {"legacy": "Legacy", "extended-access": "extended access", "eol": "end of life"}
 
@@ -148,7 +148,7 @@ def render_text(timeline: Timeline) -> str:
         lines += ["", "No change in the window:"]
         lines += [f"  {clean(m.model_id)} ({m.usage}, {clean(m.region) or 'any region'}): {m.state}"
                   f"{_eol_note(m)} — {_places(m)}" for m in quiet]
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")
 
 
 def _eol_note(m: ModelTimeline) -> str:

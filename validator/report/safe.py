@@ -32,3 +32,13 @@ def clean_keeping_lines(text: str | None) -> str:
     if not text:
         return ""
     return _CONTROL.sub("", text)
+
+
+def no_workflow_commands(text: str) -> str:
+    """Text output where no line can be read as a GitHub Actions workflow command.
+
+    The runner takes any line of a job's output that starts with `::`, after leading
+    spaces, as a command (`::error`, `::add-mask`, `::stop-commands`): a file or model
+    name from a pull request must not become one. Such a line gets a `./` in front.
+    """
+    return "\n".join("./" + line if line.lstrip().startswith("::") else line for line in text.split("\n"))

@@ -11,7 +11,7 @@ from collections import Counter
 
 from ..model import Finding, Report
 from . import RenderOptions, instances_phrase, shared_resource
-from .safe import clean
+from .safe import clean, no_workflow_commands
 
 _COLORS = {"error": "31", "warning": "33", "note": "36", "suppressed": "2"}
 
@@ -71,4 +71,4 @@ def render(report: Report, options: RenderOptions) -> str:
     if lines:
         lines.append("")
     lines.append(summary(report, shown))
-    return "\n".join(lines) + "\n"
+    return no_workflow_commands("\n".join(lines) + "\n")

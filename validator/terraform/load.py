@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -18,12 +19,13 @@ from pathlib import Path
 
 from .. import __version__
 from ..confine import Gate
+from ..deadline import PARSE_SECONDS
 from ..discover import classify, read_text
 from ..model import Problem, Span
 from ..workers import Workers
-from .parse import HclSyntaxError, parse_hcl
+from .parse import HclSyntaxError, check_depth, parse_hcl, time_limits
 from .resolve import ModuleFiles
-from .syntax import ConfigFile, from_data, to_data
+from .syntax import ConfigFile, Lit, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
@@ -73,29 +75,61 @@ Failure = tuple[str, int, int | None]
 """Why a text did not parse: message, line, column."""
 
 
-def parse_text(syntax: str, text: str, cache_dir: str | None = None) -> ConfigFile | Failure:
+def parse_text(syntax: str, text: str, cache_dir: str | None = None,
+               limits: tuple[float, float] = (PARSE_SECONDS, math.inf)) -> ConfigFile | Failure:
     """Parse one file's text; the configuration's path is left empty for the caller to name.
 
     The result depends on the text and the syntax alone, so identical files (the same
     versions.tf in a hundred root modules) are parsed once. A top-level function so that a
-    process pool can run it.
+    process pool can run it. `limits`: seconds for this file, and the scan's deadline.
     """
     cached = _cache_file(cache_dir, syntax, text) if cache_dir else None
     if cached is not None and cached.is_file():
         try:
             config = from_data(json.loads(cached.read_bytes()))
-            if isinstance(config, ConfigFile) and config.path == "":
+            if isinstance(config, ConfigFile) and config.path == "" and well_formed(config):
+                check_depth(config)
                 return config
-        except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, HclSyntaxError):
             pass  # a damaged or foreign entry is parsed again and overwritten
     try:
-        config = _PARSERS[syntax](text, "")
+        with time_limits(*limits):
+            config = _PARSERS[syntax](text, "")
     except HclSyntaxError as exc:
         kind = "HCL" if syntax == "hcl" else "JSON"
         return (str(exc) if exc.refused else f"{kind} syntax error: {exc}"), exc.line, exc.column
     if cached is not None:
         _store(cached, json.dumps(to_data(config), separators=(",", ":")).encode())
     return config
+
+
+# Fields of the syntax objects by kind of value, for entries read back from the cache.
+_POSITIONS = ("line", "end_line", "body_line")
+_NAMES = ("name", "type", "path", "text")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def well_formed(config: ConfigFile) -> bool:
+    """Whether a cache entry holds what the parser makes: positions are line numbers,
+    names are text, literals are scalars. Anything else is not trusted, and parsed again."""
+    stack: list[object] = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend(node)
+            continue
+        for name in getattr(type(node), "__slots__", ()):
+            value = getattr(node, name)
+            if name in _POSITIONS and (type(value) is not int or value < 0):
+                return False
+            if name == "column" and value is not None and type(value) is not int:
+                return False
+            if name in _NAMES and type(value) is not str:
+                return False
+            if isinstance(node, Lit) and name == "value" and not isinstance(value, _SCALARS):
+                return False
+            stack.append(value)
+    return True
 
 
 _PARSERS: dict[str, Callable[[str, str], ConfigFile]] = {
@@ -125,9 +159,10 @@ def _store(target: Path, data: bytes) -> None:
 class ModuleLoader:
     """Parses module directories on demand, once each; collects problems and file texts."""
 
-    def __init__(self, display: Callable[[Path], str], limit: int, gate: Gate,
-                 cache_dir: str | None = None) -> None:
+    def __init__(self, display: Callable[[Path], str], limit: int, gate: Gate, cache_dir: str | None = None,
+                 limits: tuple[float, float] = (PARSE_SECONDS, math.inf)) -> None:
         self._display, self._limit, self._gate, self._cache_dir = display, limit, gate, cache_dir
+        self._limits = limits
         self._modules: dict[Path, ModuleFiles | None] = {}
         self._refused: dict[Path, str | None] = {}
         self._installed: dict[Path, dict[str, Path]] = {}
@@ -137,6 +172,10 @@ class ModuleLoader:
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
+
+    def name(self, path: Path) -> str:
+        """How reports name a file or directory."""
+        return self._display(path)
 
     def preload(self, paths: Sequence[Path], workers: Workers) -> None:
         """Read many files and start parsing each distinct text; results are taken as they
@@ -149,14 +188,15 @@ class ModuleLoader:
         texts = [(syntax_of(p.name), self._read_ahead[p][0]) for p in paths]
         keys = [(syntax, text) for syntax, text in dict.fromkeys(texts)
                 if text is not None and (syntax, text) not in self._results]
-        results = workers.map(parse_text, [k[0] for k in keys], [k[1] for k in keys], [self._cache_dir] * len(keys))
+        results = workers.map(parse_text, [k[0] for k in keys], [k[1] for k in keys], [self._cache_dir] * len(keys),
+                              [self._limits] * len(keys))
         self._pending = zip(keys, results, strict=True)
 
     def _result(self, key: tuple[str, str]) -> ConfigFile | Failure:
         while key not in self._results and self._take():
             pass
         if key not in self._results:
-            self._results[key] = parse_text(*key, self._cache_dir)
+            self._results[key] = parse_text(*key, self._cache_dir, self._limits)
         return self._results[key]
 
     def _take(self) -> bool:

@@ -13,15 +13,18 @@ import functools
 import math
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from hcl2.postlexer import PostLexer
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from ..deadline import PARSE_SECONDS
 from . import tables
 from .syntax import (
     Attribute,
@@ -54,6 +57,13 @@ class HclSyntaxError(Exception):
         self.line, self.column, self.refused = line, column, refused
 
 
+class ParseTimeout(HclSyntaxError):
+    """A file whose parse ran past its time: it is refused whole, never read in part."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"too complex to parse in {seconds:g} s (--parse-timeout raises the limit)", refused=True)
+
+
 # The parser needs about 7 s and 120 MB per MB of typical HCL, and up to 30 s per MB of
 # text that is nothing but short tokens (`a.b.b.b...`), so larger files are refused with a
 # BDR000 instead of stalling the gate. Real .tf files are a few KB; 512 K characters is
@@ -69,21 +79,45 @@ _PARSER_FRAMES = 1000
 # Each `${...}` of a heredoc, .tf.json string or template file is parsed on its own: a
 # call costs as much as about this many characters of HCL, besides the expression's own.
 _FRAGMENT_COST = 32
+# The lexer looks at the clock once per this many tokens: a fraction of a millisecond.
+_TOKENS_PER_CHECK = 256
 
 
 @dataclass
 class _FileParse:
-    """One file's parse: what is left of MAX_HCL_CHARS, and its fragments parsed so far.
+    """One file's parse: what is left of MAX_HCL_CHARS and of its time, and its fragments
+    parsed so far.
 
     Generated configurations (CDK for Terraform) repeat the same few `${...}` thousands of
-    times: each text is parsed once per file, and only new text costs budget.
+    times: each text is parsed once per file, and only new text costs budget. Its time is
+    this process's CPU time, so a busy CI machine does not turn a large file into an error;
+    the scan's deadline is wall-clock time.
     """
 
+    seconds: float
+    deadline: float
+    cpu_start: float
     left: int = MAX_HCL_CHARS
     fragments: dict[str, Expr | None] = field(default_factory=dict)
 
+    def check_time(self) -> None:
+        if time.process_time() - self.cpu_start > self.seconds or time.monotonic() > self.deadline:
+            raise ParseTimeout(self.seconds)
+
 
 _file: ContextVar[_FileParse] = ContextVar("hcl_file")
+# (seconds per file, the scan's own deadline): set by whoever runs many parses.
+_limits: ContextVar[tuple[float, float]] = ContextVar("hcl_limits", default=(PARSE_SECONDS, math.inf))
+
+
+@contextmanager
+def time_limits(seconds: float, deadline: float = math.inf) -> Iterator[None]:
+    """Parses inside get `seconds` of CPU time each, and stop at `deadline` (time.monotonic())."""
+    token = _limits.set((seconds, deadline))
+    try:
+        yield
+    finally:
+        _limits.reset(token)
 # Set while a parse runs: nested parses (fragments) share the outermost one's headroom.
 _in_headroom: ContextVar[bool] = ContextVar("hcl_headroom", default=False)
 
@@ -116,8 +150,9 @@ def parse_hcl(text: str, path: str) -> ConfigFile:
 
 @contextmanager
 def hcl_budget() -> Iterator[None]:
-    """Give the HCL parser MAX_HCL_CHARS for one file, its `${...}` fragments included."""
-    token = _file.set(_FileParse())
+    """Give the HCL parser MAX_HCL_CHARS and its time for one file, its `${...}` fragments included."""
+    seconds, deadline = _limits.get()
+    token = _file.set(_FileParse(seconds, deadline, time.process_time()))
     try:
         yield
     finally:
@@ -207,10 +242,21 @@ def _short(message: str) -> str:
     return message if len(message) <= 160 else message[:157] + "..."
 
 
+class _TimedPostLexer(PostLexer):
+    """python-hcl2's post-lexer, also looking at the file's deadline as the tokens pass."""
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        state = _file.get(None)
+        for count, token in enumerate(super().process(stream)):
+            if state is not None and count % _TOKENS_PER_CHECK == 0:
+                state.check_time()
+            yield token
+
+
 @functools.cache
 def _parser() -> Lark:
     # Never lark's own cache: it is a pickle, and unpickling a file runs its code.
-    return tables.load() or tables.build()
+    return tables.load(_TimedPostLexer()) or tables.build(_TimedPostLexer())
 
 
 def _parse(text: str) -> Tree:
@@ -551,10 +597,18 @@ _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n(.*?)\r?\n?[ \t]*\2\
 def template_expr(text: str, line: int) -> Expr:
     """A template file's text (`templatefile()`), with `${...}` parsed as in a heredoc."""
     try:
-        with hcl_budget():
-            return _template(_split_interpolations(text, line), line, line)
+        parsed = _template_file(text)
     except HclSyntaxError as exc:
-        return Opaque(f"template file: {exc}", line, ())
+        return Opaque(f"template file: {exc}", line)
+    return parsed if line == 1 else _shifted(parsed, line - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _template_file(text: str) -> Expr:
+    # A file's text is parsed once however many times templatefile() reads it (every
+    # instance of a resource, every module call): a refusal is not kept, and is met again.
+    with hcl_budget():
+        return _template(_split_interpolations(text, 1), 1, 1)
 
 
 def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
@@ -623,6 +677,8 @@ def _fragment(source: str) -> Expr | None:
         with _stack_headroom(_PARSER_FRAMES):
             attribute = _parse(text).children[0].children[0]
             return _Walker(text).expr(attribute.children[-1])
+    except ParseTimeout:
+        raise
     except Exception:
         return None
 

@@ -29,9 +29,9 @@ _GRAMMAR = Path(hcl2.__file__).with_name("hcl2.lark")
 _OBJECT_OPTIONS = ("postlex", "cache")
 
 
-def build() -> Lark:
+def build(postlex: PostLexer | None = None) -> Lark:
     """The parser built from the grammar: seconds of work, no file read but the grammar."""
-    return Lark.open(str(_GRAMMAR), parser="lalr", postlex=PostLexer(), propagate_positions=False)
+    return Lark.open(str(_GRAMMAR), parser="lalr", postlex=postlex or PostLexer(), propagate_positions=False)
 
 
 def key() -> str:
@@ -40,13 +40,13 @@ def key() -> str:
     return f"lark {version('lark')} python-hcl2 {version('python-hcl2')} grammar {grammar}"
 
 
-def load(path: Path = SHIPPED) -> Lark | None:
+def load(postlex: PostLexer | None = None, path: Path = SHIPPED) -> Lark | None:
     """The parser from shipped tables; None when they are missing, damaged or for other versions."""
     try:
         document = json.loads(gzip.decompress(path.read_bytes()), object_pairs_hook=_int_keys)
         if not isinstance(document, dict) or document.get("key") != key():
             return None
-        return Lark._load_from_dict(document["data"], document["memo"], postlex=PostLexer())
+        return Lark._load_from_dict(document["data"], document["memo"], postlex=postlex or PostLexer())
     except Exception:  # a damaged file of any shape means "build it instead"
         return None
 
