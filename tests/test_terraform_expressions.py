@@ -110,3 +110,17 @@ def test_module_instances_by_key(tmp_path: Path):
     ssm = [r for r in refs if r[0] == "main.tf"]
     assert [r[:3] for r in ssm] == [("main.tf", 13, "anthropic.claude-3-haiku-20240307-v1:0"),
                                     ("main.tf", 13, "cohere.command-r-v1:0")]
+
+
+def test_a_module_argument_is_a_step_of_the_origin_and_its_suppression_applies(tf_fixture):
+    _, report = scan_json(tf_fixture("module-arguments"), "--as-of", "2026-12-01")
+    origins = {r["resource"]: r["origin"] for r in report["references"]}
+    assert origins["module.billing.aws_bedrockagent_agent.this"] == {
+        "file": "terraform.tfvars", "line": 1,
+        "chain": ["terraform.tfvars: legacy_model", "var.legacy_model", "module.billing argument model", "var.model"],
+        "steps": [{"file": "main.tf", "line": 13}]}
+    assert origins["module.orders.aws_bedrockagent_agent.this"]["steps"] == [{"file": "main.tf", "line": 19}]
+    eol = {f["resource"]: (f["file"], f["line"], f["suppressed"]) for f in by_rule(report, "BDR001")}
+    # The comment above `model = var.legacy_model` covers the billing instance only.
+    assert eol == {"module.billing.aws_bedrockagent_agent.this": ("modules/assistant/main.tf", 12, True),
+                   "module.orders.aws_bedrockagent_agent.this": ("modules/assistant/main.tf", 12, False)}

@@ -22,7 +22,8 @@ def test_tfvars_value_flows_through_a_module_to_both_use_sites(tf_fixture):
         [ref] = refs
         assert (ref["file"], ref["line"], ref["model_id"]) == (
             "modules/assistant/main.tf", line, "anthropic.claude-3-5-sonnet-20240620-v1:0")
-        assert ref["origin"] == {"file": "envs/prod/terraform.tfvars", "line": 2, "chain": TFVARS_CHAIN}
+        assert ref["origin"] == {"file": "envs/prod/terraform.tfvars", "line": 2, "chain": TFVARS_CHAIN,
+                                 "steps": [{"file": "envs/prod/main.tf", "line": 12}]}
 
 
 def test_provider_passed_to_a_module_sets_its_region(tf_fixture):

@@ -34,11 +34,14 @@ class Origin:
 
     `chain` lists the steps the value took, first to last, e.g.
     ("terraform.tfvars: model_id", "module.chat input model_id", "var.model_id").
+    `steps` are the places it passed through that are code of their own (a module
+    argument): a suppression written there applies to it.
     """
 
     file: str
     line: int
     chain: tuple[str, ...] = ()
+    steps: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

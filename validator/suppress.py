@@ -176,11 +176,15 @@ def _problem(sup: Suppression, as_of: date) -> str | None:
 
 
 def _covers(sup: Suppression, f: Finding, resource_starts: Mapping[tuple[str, int], set[str]]) -> bool:
-    if f.rule_id not in sup.rules or f.span.file != sup.span.file:
+    if f.rule_id not in sup.rules:
+        return False
+    target = sup.target_line or sup.span.line
+    if sup.scope == "line" and f.origin is not None and Span(sup.span.file, target) in f.origin.steps:
+        return True  # on a module argument the value passed through
+    if f.span.file != sup.span.file:
         return False
     if sup.scope == "resource":
         return f.resource == sup.resource
-    target = sup.target_line or sup.span.line
     # The model's line or its attribute's line: both are the reference's own.
     starting = resource_starts.get((sup.span.file, target), set())
     return target in (f.span.line, f.attribute_line) or f.resource in starting

@@ -19,7 +19,10 @@ def _date(value: date | None) -> str | None:
 def origin(value: Origin | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {"file": value.file, "line": value.line, "chain": list(value.chain)}
+    out: dict[str, Any] = {"file": value.file, "line": value.line, "chain": list(value.chain)}
+    if value.steps:
+        out["steps"] = [{"file": s.file, "line": s.line} for s in value.steps]
+    return out
 
 
 def finding(f: Finding) -> dict[str, Any]:

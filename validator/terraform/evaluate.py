@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model import Origin
+from ..model import Origin, Span
 from ..modelid import could_mention_model
 from .functions import FUNCTIONS, MAX_ITEMS, as_text
 from .syntax import Call, Cond, Expr, ForX, Index, ListX, Lit, MapX, Op, Opaque, Ref, Splat, Template
@@ -40,14 +40,19 @@ def unknown(reason: str) -> Val:
     return Val(None, reason=reason, known=False)
 
 
-def with_step(val: Val, step: str, file: str, line: int) -> Val:
-    """Record that the value passed through `step`; a value written here starts its origin."""
+def with_step(val: Val, step: str, file: str, line: int, place: bool = False) -> Val:
+    """Record that the value passed through `step`; a value written here starts its origin.
+
+    `place` marks a step that is a place of its own in the chain (a module argument).
+    """
     if not val.known:
         return val
+    steps = (Span(file, line),) if place else ()
     # Past a variable or local the text is no longer where it is used: drop its line.
     if val.origin is None:
-        return replace(val, origin=Origin(file, line, (step,)), line=None)
-    return replace(val, origin=replace(val.origin, chain=(*val.origin.chain, step)), line=None)
+        return replace(val, origin=Origin(file, line, (step,), steps), line=None)
+    origin = replace(val.origin, chain=(*val.origin.chain, step), steps=(*val.origin.steps, *steps))
+    return replace(val, origin=origin, line=None)
 
 
 Lookup = Callable[[Ref], list[Val]]

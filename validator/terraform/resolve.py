@@ -372,7 +372,7 @@ class Module:
             return None
         self.budget.left -= 1
         scope = self.scoped(block)
-        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", a.file or path, a.line)
+        inputs = {a.name: [with_step(v, f"module.{name} argument {a.name}", a.file or path, a.line, place=True)
                            for v in scope.eval(a.expr)]
                   for a in block.attributes if a.name not in META_ARGUMENTS}
         return Module(source, inputs, f"{self.prefix}module.{name}.", self._child_regions(block), self.loader,
