@@ -90,8 +90,9 @@ def test_a_baselined_warning_fails_again_when_the_model_reaches_eol(tmp_path: Pa
 
 
 def test_baseline_and_config(tmp_path: Path):
-    root, baseline = tree(tmp_path), tmp_path / "baseline.json"
-    (root / ".iac-check.yaml").write_text("baseline: ../baseline.json\nregion: us-east-1\n", encoding="utf-8")
+    root = tree(tmp_path)
+    baseline = root / "baseline.json"
+    (root / ".iac-check.yaml").write_text("baseline: baseline.json\nregion: us-east-1\n", encoding="utf-8")
     cli("scan", str(root), "--as-of", "2026-01-15", "--write-baseline", str(baseline))
     code, report = scan_json(str(root), "--as-of", "2026-01-15")
     assert report["summary"]["baseline_matched"] == 4 and code == 0

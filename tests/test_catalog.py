@@ -519,13 +519,13 @@ def test_user_override_changes_dates(tmp_path):
      "anthropic.claude-v1 names more than one catalog entry"),
     (_model("acme.a-v1", _row(legacy="2026-05-01", eol="2026-04-01")),
      "legacy date 2026-05-01 is after"),
-    (_model("acme.a-v1", _row(eol_by_usage="{batch: 2026-04-01}")), "'batch' was unexpected"),
+    (_model("acme.a-v1", _row(eol_by_usage="{batch: 2026-04-01}")), "unknown key 'batch' (allowed: "),
     (_model("acme.a-v1", _row(eol="2026-02-30")), "day is out of range for month"),
     (_model("acme.a-v1", _row(eol="'2026-02-30'")), "day is out of range for month"),
     (_model("acme.a-v1", _row("[us-east-1]", eol="2026-02-01"),
             _row("[us-east-1, us-west-2]", eol="2026-03-01")),
      "more than one lifecycle row for us-east-1"),
-    ("- {id: acme.a-v1, name: A}\n", "'provider' is a required property"),
+    ("- {id: acme.a-v1, name: A}\n", "missing required key provider"),
     ("- {id: acme.a-v1, name: A, provider: Acme\n", ":5: not valid YAML"),
 ])
 def test_broken_user_catalog_names_file_and_problem(tmp_path, models, problem):

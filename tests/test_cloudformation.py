@@ -430,9 +430,9 @@ def test_parameters_file_mapping_forms():
     ("content", "message"),
     [
         ('[{"ParameterValue": "x"}]', "entry 1 has no ParameterKey"),
-        ('[{"ParameterKey": "A"}]', "entry 1 (A) has no ParameterValue"),
+        ('[{"ParameterKey": "A"}]', "entry 1 has no ParameterValue"),
         ('"just a string"', "expected a list"),
-        ("A: [1, {b: 2}]", "the value of A is not a string"),
+        ("A: [1, {b: 2}]", "the value of entry 1 is not a string"),
         ("A: [unclosed", "not JSON or YAML"),
     ],
 )

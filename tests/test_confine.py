@@ -180,7 +180,7 @@ def test_no_format_shows_a_file_outside_the_repository(hostile):
     assert_nothing_leaked(text)
     for fmt in FORMATS:
         _, out, err = cli("scan", str(hostile / "envs" / "prod"), str(hostile / "cfn"), "--as-of", AS_OF,
-                          "--format", fmt, env=ENV)
+                          "--format", fmt, "--verbose", env=ENV)
         assert_nothing_leaked(out + err)
 
 

@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .discover import read_text
 from .files import write_atomic
 from .model import Finding, Instance, Report
 
 FORMAT_VERSION = 1
+MAX_BASELINE_BYTES = 50 * 1024 * 1024
 _FINGERPRINT = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -51,11 +53,13 @@ def write(report: Report, path: str) -> None:
 
 def load(path: str) -> Counter[str]:
     """How many findings of each fingerprint the baseline accepts."""
+    # read_text: a FIFO or device named here must not stall the run.
+    text, problem = read_text(Path(path), path, MAX_BASELINE_BYTES)
+    if text is None:
+        raise BaselineError(f"--baseline {path}: {problem.message if problem else 'cannot read'}")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"--baseline {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
+        data = json.loads(text)
+    except ValueError as exc:  # json's messages give the place, never the text
         raise BaselineError(f"--baseline {path}: not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("iac-check-baseline") != FORMAT_VERSION:
         raise BaselineError(f"--baseline {path}: not an iac-check baseline (version {FORMAT_VERSION})")

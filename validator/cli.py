@@ -144,6 +144,10 @@ def scan(
     timeout: Annotated[float | None, typer.Option(
         "--timeout", min=0.001, help="Seconds the whole scan may take; past that exit 2 (default 600).")] = None,
     root: RootOpt = None,
+    trusted: Annotated[bool, typer.Option("--trusted", help=(
+        "For pull requests: ignore every config in the tree (only --config, from the base branch, counts); "
+        "inline and Metadata suppressions, and catalogs and baselines inside the tree, cannot hide BDR001."))
+                       ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
     quiet: QuietOpt = False,
     verbose: Annotated[bool, typer.Option(
@@ -159,7 +163,7 @@ def scan(
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
-        max_file_bytes=max_file_bytes, root=root, no_color=no_color, quiet=quiet, verbose=verbose,
+        max_file_bytes=max_file_bytes, root=root, trusted=trusted, no_color=no_color, quiet=quiet, verbose=verbose,
         parse_timeout=parse_timeout, timeout=timeout,
     ), config)
     loaded, report = _run(settings)
@@ -279,14 +283,33 @@ def _settings(given: dict[str, Any], config: str | None) -> Settings:
     cwd = Path.cwd()
     if config is not None and not Path(config).is_file():
         raise fail(f"--config {config}: no such file")
+    if given.get("trusted"):
+        _check_trusted_config(config, given)
     try:
-        path = Path(config) if config else find_config(search_starts(given.get("paths", []), cwd))
+        # Under --trusted no config is searched for: one in the tree is the pull request's.
+        path = Path(config) if config else None if given.get("trusted") else find_config(
+            search_starts(given.get("paths", []), cwd))
         settings = build_settings(given, read_config(path, cwd) if path else None, _today())
     except ConfigError as exc:
         raise fail(str(exc)) from None
     if settings.parameters_files:
         settings = replace(settings, parameters={**_parameter_files(settings.parameters_files), **settings.parameters})
     return settings
+
+
+def _check_trusted_config(config: str | None, given: dict[str, Any]) -> None:
+    """Under --trusted the config must come from outside the tree under review."""
+    from .confine import Gate, RootError
+
+    if config is None:
+        return
+    try:
+        gate = Gate.for_paths(given.get("paths") or ["."], given.get("root"))
+    except RootError as exc:
+        raise fail(str(exc)) from None
+    if gate.allows(config):
+        raise fail(f"--config {config} is inside the tree under review: with --trusted, pass the base "
+                   "branch's copy (checked out outside it)")
 
 
 def _today() -> date:
@@ -301,9 +324,10 @@ def _run(settings: Settings) -> tuple[Catalog, Report]:
 
     loaded = load_catalog_or_exit(settings.catalogs)
     _warn_if_stale(loaded.updated, settings)
+    floor = _catalog_floor(settings)
     progress = DelayedProgress() if wanted(settings.quiet) else None
     try:
-        return loaded, run_scan(settings, loaded, progress=progress)
+        return loaded, run_scan(settings, loaded, progress=progress, floor=floor)
     except (UsageError, ScanTimeout) as exc:
         raise fail(str(exc)) from None
     finally:
@@ -311,15 +335,40 @@ def _run(settings: Settings) -> tuple[Catalog, Report]:
             progress.close()
 
 
+def _catalog_floor(settings: Settings) -> Catalog | None:
+    """Under --trusted, the catalog without the overlays inside the tree: BDR001 by it stands
+    whatever those say (None when there is no such overlay)."""
+    from .scan import UsageError, in_tree
+
+    if not settings.trusted:
+        return None
+    try:
+        inside = in_tree(settings, settings.catalogs)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    return load_catalog_or_exit([c for c in settings.catalogs if c not in inside]) if inside else None
+
+
 def _baselined(report: Report, settings: Settings) -> Report:
-    """`--write-baseline` records the findings; the baseline that counts (one just written wins) drops them."""
+    """`--write-baseline` records the findings; the baseline that counts (one just written wins) drops them.
+
+    Under --trusted a baseline inside the tree under review cannot accept BDR001 findings.
+    """
     from . import baseline as baselines
+    from .scan import PROTECTED, in_tree
 
     accepted = settings.write_baseline or settings.baseline
     try:
         if settings.write_baseline:
             baselines.write(report, settings.write_baseline)
-        return baselines.apply(report, baselines.load(accepted)) if accepted else report
+        if not accepted:
+            return report
+        if not (settings.trusted and accepted == settings.baseline and in_tree(settings, [accepted])):
+            return baselines.apply(report, baselines.load(accepted))
+        kept = tuple(f for f in report.findings if f.rule_id in PROTECTED)
+        rest = baselines.apply(replace(report, findings=tuple(f for f in report.findings if f not in kept)),
+                               baselines.load(accepted))
+        return replace(rest, findings=tuple(sorted((*rest.findings, *kept), key=lambda f: f.sort_key)))
     except baselines.BaselineError as exc:
         raise fail(str(exc)) from None
 

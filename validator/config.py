@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .confine import Gate
 from .days import parse_day
 from .deadline import DEFAULT_SECONDS, PARSE_SECONDS
 from .policydata import PolicyDataError, read_yaml
@@ -82,6 +83,8 @@ class Settings:
     timeout: float = DEFAULT_SECONDS
     root: str | None = None
     """`--root DIR`: the project root every read stays inside (default: the git work tree)."""
+    trusted: bool = False
+    """`--trusted`: only `--config` configures the run, and nothing in the tree hides BDR001."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +119,19 @@ def find_config(starts: Sequence[Path]) -> Path | None:
     for start in starts:
         for directory in (start, *start.parents):
             if (directory / CONFIG_NAME).is_file():
-                return directory / CONFIG_NAME
+                return _own(directory / CONFIG_NAME)
             pyproject = directory / PYPROJECT
-            if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+            if pyproject.is_file() and _own(pyproject) and _pyproject_table(pyproject) is not None:
                 return pyproject
     return None
+
+
+def _own(path: Path) -> Path:
+    """A config found in a tree must be a file of that tree, not a symlink out of it."""
+    refused = Gate.at(path.parent, "its directory").refusal(path)
+    if refused is not None:
+        raise ConfigError(f"{path}: not read: the config file is {refused}")
+    return path
 
 
 def search_starts(paths: Sequence[str], cwd: Path) -> list[Path]:
@@ -146,6 +157,7 @@ def read_config(path: Path, cwd: Path) -> ConfigFile:
     except PolicyDataError as exc:
         raise ConfigError(str(exc)) from None
     _check_meaning(values, source)
+    _check_confined(values, path, source)
     try:
         return ConfigFile(path, _rebased(values, path.parent, cwd))
     except ConfigError as exc:
@@ -191,6 +203,25 @@ def _check_meaning(values: Mapping[str, Any], source: str) -> None:
     for rule_id in values.get("rules", {}):
         if rule_id not in BY_ID:
             raise ConfigError(f"{source}: rules/{rule_id}: no such rule (see `iac-check rules`)")
+
+
+def _check_confined(values: Mapping[str, Any], path: Path, source: str) -> None:
+    """A config's file paths stay inside its own directory tree (SPEC 5).
+
+    A config in the tree under review is input, not authority: it must not make the scan
+    read (and quote) a file of the machine, nor write a report over one. The message
+    names the key and the path, never a file's content.
+    """
+    gate = Gate.at(path.parent, "the config file's directory")
+    named = [(key, text) for key in _PATH_KEYS for text in _as_list(values.get(key, []))]
+    try:
+        named += [("output", parse_output(text)[1]) for text in _as_list(values.get("output", []))]
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: output: {exc}") from None
+    for key, text in named:
+        refused = gate.refusal(text if os.path.isabs(text) else path.parent / text)
+        if refused is not None:
+            raise ConfigError(f"{source}: {key}: {text} is {refused}")
 
 
 def _rebased(values: Mapping[str, Any], base: Path, cwd: Path) -> dict[str, Any]:
@@ -278,6 +309,7 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         timeout=values.get("timeout", DEFAULT_SECONDS),
         # Only from the command line too: a config in the tree could widen it to `/`.
         root=values.get("root"),
+        trusted=values.get("trusted", False),
     )
 
 

@@ -24,6 +24,7 @@ kernel's pseudo-file systems. FIFOs, sockets and devices are refused by `read_te
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from .model import Problem, Span
 # included) or never ends.
 _SYSTEM = ("/proc", "/sys", "/dev")
 _METADATA = ".git"
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 
 
 class RootError(Exception):
@@ -46,6 +48,7 @@ class Gate:
     """Decides whether the scan may read a path: inside one of `roots` (real paths)."""
 
     roots: tuple[str, ...]
+    label: str = "the project root"
 
     @classmethod
     def for_paths(cls, paths: Sequence[str], root: str | None = None) -> Gate:
@@ -61,9 +64,9 @@ class Gate:
         return cls(tuple(dict.fromkeys(work_tree(p) for p in paths if os.path.exists(p))))
 
     @classmethod
-    def at(cls, directory: str | os.PathLike[str]) -> Gate:
+    def at(cls, directory: str | os.PathLike[str], label: str = "the project root") -> Gate:
         """A gate for one directory tree (a config file's own directory, say)."""
-        return cls((os.path.realpath(directory),))
+        return cls((os.path.realpath(directory),), label)
 
     def refusal(self, path: str | os.PathLike[str]) -> str | None:
         """Why `path` may not be read (it is outside the project root, ...), or None."""
@@ -72,7 +75,7 @@ class Gate:
             return "in a system directory (/proc, /sys, /dev)"
         root = next((r for r in self.roots if _within(real, r)), None)
         if root is None:
-            return f"outside the project root {self.describe()}"
+            return f"outside {self.label} {self.describe()}"
         if _METADATA in real[len(root):].split(os.sep):
             return "inside a .git directory (repository metadata)"
         return None
@@ -114,3 +117,10 @@ def work_tree(path: str) -> str:
 def _within(real: str, root: str) -> bool:
     return real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep)
 
+
+
+def withheld(message: str) -> str:
+    """A parser's message about a file that may not be IaC, with every quoted piece of
+    the input taken out: errors name the file and line, never its text (a var-file or
+    catalog option pointed at a secrets file must not print the secret)."""
+    return _QUOTED.sub("(...)", message)

@@ -14,6 +14,8 @@ from .model import Candidate, Leaf, Reference, Resource, Span, Usage
 from .modelid import ModelRef, could_mention_model, find_models, parse_model
 
 COMMITMENTS = ("OneMonth", "SixMonths")
+# Attributes (Terraform and CloudFormation) whose text deploys nothing.
+_QUIET = frozenset({"description", "Description", "tags", "tags_all", "Tags"})
 
 
 def extract(
@@ -37,6 +39,8 @@ def _resource_refs(resource: Resource, spec: ResourceSpec | None, region: str | 
     if resource.unresolved is not None and (resource.refused or _may_hold_model(resource)):
         yield context.unfollowed()
     for leaf in resource.leaves:
+        if _QUIET.intersection(leaf.path):
+            continue  # read by people, never by Bedrock: the accounting stage makes it a mention
         direct = spec is not None and spec.holds_model(leaf.path)
         for cand in leaf.candidates:
             yield from (context.direct(leaf, cand) if direct else context.indirect(leaf, cand))

@@ -178,13 +178,46 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True)
+class Region:
+    """Lines `start`..`end` of a file that hold one attribute, key or block.
+
+    `reason` says why text there deploys nothing (a description, tags, an output), or is
+    None for a region that may deploy; `label` names it for messages (`variable model`).
+    """
+
+    start: int
+    end: int
+    reason: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedText:
+    """A text a parser read, handed to the accounting stage (SPEC 5).
+
+    `syntax` says how comments are written (`hcl`, `yaml`, `json`); `read` is for files
+    a configuration reads with file() or templatefile(), `plan` for Terraform plans,
+    which are accounted by resource address rather than line by line.
+    """
+
+    file: str
+    text: str
+    syntax: Literal["hcl", "yaml", "json", "read", "plan"]
+    regions: tuple[Region, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
-    """What one parse stage hands on: the resources of a file, its problems and suppressions."""
+    """What one parse stage hands on: the resources of a file, its problems and suppressions.
+
+    `texts` are the texts it read, for the accounting stage.
+    """
 
     path: str
     resources: tuple[Resource, ...] = ()
     problems: tuple[Problem, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    texts: tuple[ScannedText, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +265,19 @@ class Fix:
     old: str
     new: str
     new_line: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """Model text that deploys nothing (a description, a tag, an output, a comment).
+
+    Mentions never raise a finding; they are reported so that every model literal in the
+    scanned files is accounted for (SPEC 5).
+    """
+
+    span: Span
+    raw: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +360,7 @@ class Report:
     baseline_matched: int = 0
     skipped: tuple[tuple[str, str], ...] = ()
     """(file, reason) for each file with an IaC name that was not scanned (`--verbose`)."""
+    mentions: tuple[Mention, ...] = ()
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity and not f.suppressed)

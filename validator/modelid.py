@@ -40,14 +40,28 @@ GEOGRAPHY: dict[str, tuple[str, ...]] = {
 _SEG = r"[a-z0-9][a-z0-9-]{0,62}"
 _MODEL = rf"{_SEG}\.{_SEG}(?:\.{_SEG}){{0,2}}(?::[a-z0-9-]{{1,63}}){{0,2}}"
 _PLACEHOLDER = r"\$\{[^}]{1,200}\}"
-_ARN = re.compile(
+# The Bedrock ARN resource types a request can call as its model. Every other type
+# (model-customization-job, agent, knowledge-base, guardrail, flow, prompt, ...) names no
+# model: it is never a reference, whatever text it holds.
+MODEL_KINDS = (
+    "foundation-model", "inference-profile", "application-inference-profile", "custom-model",
+    "imported-model", "provisioned-model", "custom-model-deployment", "default-prompt-router",
+    "prompt-router",
+)
+# partition:bedrock:region:account: of any Bedrock ARN, placeholders and wildcards included.
+ARN_HEAD = (
     r"arn:(?P<partition>aws(?:-[a-z]+){0,2}|" + _PLACEHOLDER + r"):bedrock:"
     r"(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d|" + _PLACEHOLDER + r"|\*)?:"
     r"(?P<account>\d{12}|" + _PLACEHOLDER + r"|\*)?:"
-    r"(?P<kind>foundation-model|inference-profile|application-inference-profile|custom-model|"
-    r"provisioned-model|model-customization-job|imported-model|custom-model-deployment|"
-    r"(?:default-)?prompt-router)/"
-    r"(?P<rest>[A-Za-z0-9._:/*?${}-]*[A-Za-z0-9*}])"
+)
+ARN_REST = r"(?P<rest>[A-Za-z0-9._:/*?${}-]*[A-Za-z0-9*}])"
+_ARN = re.compile(
+    ARN_HEAD + r"(?P<kind>" + "|".join(sorted(MODEL_KINDS, key=len, reverse=True)) + r")/" + ARN_REST
+)
+# A Bedrock Marketplace model runs on a SageMaker endpoint, whose ARN a model attribute
+# accepts; it names no catalog model.
+_MARKETPLACE = re.compile(
+    r"arn:aws(?:-[a-z]+){0,2}:sagemaker:(?P<region>[a-z]{2,4}(?:-[a-z]+)+-\d):\d{12}:endpoint/[A-Za-z0-9-]{1,63}"
 )
 _FREE_ID = re.compile(
     r"(?<![A-Za-z0-9._/:-])"
@@ -140,7 +154,7 @@ def _from_arn(m: re.Match[str]) -> ModelRef:
         if "${" in rest:
             return ModelRef(raw, None, region, kind, placeholder=True)
         return ModelRef(raw, normalise_id(rest), region, kind, geo=geo_prefix(rest), any_region=any_region)
-    if kind in ("custom-model", "model-customization-job"):
+    if kind == "custom-model":
         base = rest.rsplit("/", 1)[0] if "/" in rest else rest
         if _is_placeholder(base):
             return ModelRef(raw, None, region, kind, custom=True, placeholder=True)
@@ -158,6 +172,9 @@ def parse_model(value: str) -> ModelRef | None:
         return _from_arn(arn)
     if _ANCHORED_ID.match(text):
         return _id_ref(text)
+    marketplace = _MARKETPLACE.fullmatch(text)
+    if marketplace:
+        return ModelRef(text, None, marketplace.group("region"), "marketplace-endpoint")
     return None
 
 

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
+from .account import account
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
-from .confine import Gate, RootError
+from .confine import Gate, RootError, withheld
 from .deadline import Deadline, ScanTimeout
 from .discover import SourceFile, discover, read_text
 from .extract import extract
-from .model import Finding, ParsedFile, Problem, Report, Resource, Suppression
+from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, ScannedText, Suppression
 from .report.safe import clean
 from .rules import Context, bdr000_parse_error, evaluate
 from .terraform.load import ModuleLoader, module_files
@@ -36,17 +37,23 @@ class UsageError(Exception):
     """A problem with what the user asked for (exit code 2), not with the scanned code."""
 
 
+PROTECTED = frozenset({"BDR001"})
+"""Under --trusted, what nothing in the tree under review can hide or downgrade."""
+
+
 @dataclass
 class _Collected:
     files: int = 0
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
+    texts: list[ScannedText] = field(default_factory=list)
 
     def add(self, parsed: ParsedFile) -> None:
         self.resources.extend(parsed.resources)
         self.problems.extend(parsed.problems)
         self.suppressions.extend(parsed.suppressions)
+        self.texts.extend(parsed.texts)
 
 
 def default_region(settings: Settings, env: Mapping[str, str]) -> str | None:
@@ -58,21 +65,28 @@ Progress = Callable[[int, int], None]
 
 
 def run_scan(settings: Settings, catalog: Catalog, env: Mapping[str, str] | None = None,
-             progress: Progress | None = None) -> Report:
+             progress: Progress | None = None, floor: Catalog | None = None) -> Report:
     """Scan the settings' paths; `progress(done, total)` is told how far parsing has come.
 
+    `floor` (under --trusted) is the catalog without the overlays inside the tree: its
+    BDR001 findings stand whatever the overlays say.
     Raises ScanTimeout when the scan runs past `settings.timeout`.
     """
+    env = dict(os.environ if env is None else env)
+    if settings.trusted:
+        # A job's TF_VAR_* often carry secrets for `terraform plan`; code under review could
+        # spell them into a model ID that every report prints. Values come from --var only.
+        env = {k: v for k, v in env.items() if not k.startswith("TF_VAR_")}
     deadline = Deadline(settings.timeout)
     with deadline.watchdog():
         try:
-            return _scan(settings, catalog, dict(os.environ if env is None else env), progress, deadline)
+            return _scan(settings, catalog, env, progress, deadline, floor)
         except FuturesTimeout:  # a worker's result did not come in time
             raise ScanTimeout(deadline.message()) from None
 
 
 def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress: Progress | None,
-          deadline: Deadline) -> Report:
+          deadline: Deadline, floor: Catalog | None) -> Report:
     try:
         gate = Gate.for_paths(settings.paths, settings.root)
     except RootError as exc:
@@ -92,15 +106,19 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
         collected.add(parsed)
     deadline.check("checking the references against the catalog")
     resources = collected.resources
-    refs = extract(resources, attribute_table(), region)
+    accounted = account(collected.texts, extract(resources, attribute_table(), region), region)
+    refs = accounted.references
     policy = ModelPolicy(settings.deny, settings.allow) if settings.deny or settings.allow is not None else None
     ctx = Context(catalog, settings.as_of, settings.fail_within, policy)
     findings = [bdr000_parse_error.from_problem(p) for p in collected.problems]
     findings.extend(evaluate(refs, ctx))
+    if floor is not None:
+        findings.extend(_end_of_life_by(floor, refs, findings, settings, policy))
     starts: dict[tuple[str, int], set[str]] = {}
     for r in resources:
         starts.setdefault((r.span.file, r.span.line), set()).add(r.address)
-    findings = _configured(suppress.apply(findings, collected.suppressions, starts, settings.as_of), settings)
+    findings = suppress.apply(findings, collected.suppressions, starts, settings.as_of)
+    findings = _configured(_unsuppressed(findings) if settings.trusted else findings, settings)
     return Report(
         as_of=settings.as_of,
         tool_version=__version__,
@@ -114,7 +132,34 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
         locations=_locations(sources, {r.span.file for r in refs} | {f.span.file for f in findings}
                              | {r.origin.file for r in refs if r.origin}, settings),
         skipped=tuple(skipped),
+        mentions=tuple(accounted.mentions),
     )
+
+
+def in_tree(settings: Settings, files: Iterable[str]) -> list[str]:
+    """The files among `files` inside the tree under review (the project root)."""
+    try:
+        gate = Gate.for_paths(settings.paths, settings.root)
+    except RootError as exc:
+        raise UsageError(str(exc)) from None
+    return [f for f in files if gate.allows(f)]
+
+
+def _end_of_life_by(floor: Catalog, refs: Sequence[Reference], findings: Sequence[Finding], settings: Settings,
+                    policy: ModelPolicy | None) -> list[Finding]:
+    """BDR001 findings by the trusted catalog that the full one (with the tree's overlays) lost."""
+    def place(f: Finding) -> tuple[object, ...]:
+        return f.span, f.resource, f.attribute, f.model_id, f.raw
+
+    present = {place(f) for f in findings if f.rule_id in PROTECTED}
+    trusted = evaluate(refs, Context(floor, settings.as_of, settings.fail_within, policy))
+    return [f for f in trusted if f.rule_id in PROTECTED and place(f) not in present]
+
+
+def _unsuppressed(findings: list[Finding]) -> list[Finding]:
+    """Under --trusted, inline and Metadata suppressions (written in the tree) do not cover BDR001."""
+    return [replace(f, suppressed=False, suppression_reason=None) if f.rule_id in PROTECTED and f.suppressed else f
+            for f in findings]
 
 
 def _configured(findings: list[Finding], settings: Settings) -> list[Finding]:
@@ -174,7 +219,8 @@ def _parse_all(
     # source's own resolution of the same resources: the plan knows the real values.
     moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
     yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
-    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems))
+    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems),
+                     texts=tuple(t for plan in plans for t in plan.texts))
 
 
 class _TerraformScan:
@@ -222,7 +268,7 @@ class _TerraformScan:
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
-        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions))
+        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
@@ -243,7 +289,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
     if parsed is None:
         return None
     inline = suppress.inline_suppressions(text, src.display)
-    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline))
+    return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
+                                  parsed.texts)
 
 
 def _may_reference(text: str, settings: Settings) -> bool:
@@ -304,8 +351,9 @@ def _locations(sources: Sequence[SourceFile], files: Iterable[str], settings: Se
 
 def _jobs(settings: Settings) -> int:
     # The cores this process may run on: a CI container pinned to 2 of a host's 64 gets 2.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return settings.jobs or cores or 1
+    # Never more: `jobs: 500` in a config under review would only make the runner thrash.
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) or 1
+    return min(settings.jobs, cores) if settings.jobs else cores
 
 
 def _var_files(settings: Settings) -> Iterable[ConfigFile]:
@@ -317,4 +365,5 @@ def _var_files(settings: Settings) -> Iterable[ConfigFile]:
             # Like Terraform: a .json variable file is JSON whatever the rest of its name.
             yield parse_tfvars_json(text, name) if name.endswith(".json") else parse_hcl(text, name)
         except HclSyntaxError as exc:
-            raise UsageError(f"--var-file {name}:{exc.line}: {exc}") from None
+            # withheld: the option may name any file, and the message must not show its text.
+            raise UsageError(f"--var-file {name}:{exc.line}: {withheld(str(exc))}") from None

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from ..confine import Gate
+from ..discover import read_text
 from ..model import Origin
 from .load import LoadError, Node, load_yaml
+
+MAX_PARAMETERS_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +46,12 @@ def load_parameters_file(path: Path) -> dict[str, str]:
 
     The `aws cloudformation` CLI list `[{"ParameterKey": K, "ParameterValue": V}, ...]`,
     a plain `{K: V}` mapping (JSON or YAML), or a CodePipeline template configuration
-    `{"Parameters": {K: V}}`. Raises ValueError with a one-line message naming the file.
+    `{"Parameters": {K: V}}`. Raises ValueError with a one-line message naming the file,
+    never quoting it (the option may name any file).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read parameters file: {_reason(exc)}") from None
+    text, problem = read_text(path, str(path), MAX_PARAMETERS_BYTES)
+    if text is None:
+        raise ValueError(f"{path}: cannot read parameters file: {problem.message if problem else 'unreadable'}")
     try:
         data: Any = json.loads(text)
     except ValueError:
@@ -56,7 +59,8 @@ def load_parameters_file(path: Path) -> dict[str, str]:
             data = _plain(load_yaml(text))
         except LoadError as exc:
             where = f" (line {exc.line})" if exc.line else ""
-            raise ValueError(f"{path}: not JSON or YAML: {exc.message}{where}") from None
+            # The loader's message may hold the file's text (a tag, a key): only the line.
+            raise ValueError(f"{path}: not JSON or YAML{where}") from None
     try:
         return _parameters(data)
     except ValueError as exc:
@@ -74,24 +78,24 @@ def _parameters(data: Any) -> dict[str, str]:
             if "ParameterValue" not in entry:
                 if entry.get("UsePreviousValue"):
                     continue  # the deployed value, unknown here
-                raise ValueError(f"entry {number} ({entry['ParameterKey']}) has no ParameterValue")
-            result[entry["ParameterKey"]] = _text(entry["ParameterValue"], entry["ParameterKey"])
+                raise ValueError(f"entry {number} has no ParameterValue")
+            result[entry["ParameterKey"]] = _text(entry["ParameterValue"], f"entry {number}")
         return result
     if isinstance(data, dict):
-        for key, value in data.items():
-            result[str(key)] = _text(value, str(key))
+        for number, (key, value) in enumerate(data.items(), 1):
+            result[str(key)] = _text(value, f"entry {number}")
         return result
     raise ValueError("expected a list of ParameterKey/ParameterValue entries or a mapping")
 
 
-def _text(value: Any, key: str) -> str:
+def _text(value: Any, entry: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         return ",".join(str(v) for v in value)  # a CommaDelimitedList
-    raise ValueError(f"the value of {key} is not a string")
+    raise ValueError(f"the value of {entry} is not a string")
 
 
 def _plain(node: Node) -> Any:
@@ -101,6 +105,3 @@ def _plain(node: Node) -> Any:
         return [_plain(v) for v in node.value]
     return node.value
 
-
-def _reason(exc: Exception) -> str:
-    return getattr(exc, "strerror", None) or str(exc).splitlines()[0]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
-from ..model import Candidate, Leaf, ParsedFile, Problem, Resource, Span, Suppression
+from ..model import Candidate, Leaf, ParsedFile, Problem, Resource, ScannedText, Span, Suppression
 from ..suppress import make_suppression
 from .definitions import (
     FLOW_TYPE,
@@ -24,6 +25,7 @@ from .definitions import (
 )
 from .load import LoadError, Node, load, load_json
 from .options import TemplateOptions
+from .regions import template_regions
 from .resolve import Part, Resolver, intrinsic, to_candidates
 
 PARAMETER_TYPE = "AWS::CloudFormation::Parameter"
@@ -69,7 +71,7 @@ def parse_template(
     if not is_template(root):
         return None
     try:
-        return _Template(root, display_path, options).parsed()
+        parsed = _Template(root, display_path, options).parsed()
     except LoadError as exc:  # intrinsic functions that build too much text
         return _failed(display_path, exc.message, exc.line, exc.column)
     except RecursionError:
@@ -78,6 +80,8 @@ def parse_template(
         detail = " ".join(str(exc).split())[:120]
         return _failed(display_path, f"cannot process template: {type(exc).__name__}: {detail}",
                        None, None)
+    syntax = "json" if display_path.lower().endswith(".json") or text.lstrip()[:1] == "{" else "yaml"
+    return replace(parsed, texts=(ScannedText(display_path, text, syntax, template_regions(root)),))
 
 
 def looks_like_template(text: str) -> bool:

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from ..model import Finding, Origin, Reference, Report
+from ..model import Finding, Mention, Origin, Reference, Report
 from . import RenderOptions
 
 SCHEMA_VERSION = "1"
@@ -76,6 +76,10 @@ def reference(r: Reference, lifecycle: str | None) -> dict[str, Any]:
     }
 
 
+def mention(m: Mention) -> dict[str, Any]:
+    return {"file": m.span.file, "line": m.span.line, "column": m.span.column, "raw": m.raw, "reason": m.reason}
+
+
 def document(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -89,6 +93,7 @@ def document(report: Report) -> dict[str, Any]:
         "summary": {
             "files_scanned": report.files_scanned,
             "references": len(report.references),
+            "mentions": len(report.mentions),
             "errors": report.count("error"),
             "warnings": report.count("warning"),
             "notes": report.count("note"),
@@ -97,6 +102,7 @@ def document(report: Report) -> dict[str, Any]:
         },
         "findings": [finding(f) for f in report.findings],
         "references": [reference(r, report.lifecycles.get(r)) for r in report.references],
+        "mentions": [mention(m) for m in report.mentions],
     }
 
 

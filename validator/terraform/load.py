@@ -21,9 +21,11 @@ from .. import __version__
 from ..confine import Gate
 from ..deadline import PARSE_SECONDS
 from ..discover import classify, read_text
-from ..model import Problem, Span
+from ..model import Problem, ScannedText, Span
 from ..workers import Workers
+from .override import is_override
 from .parse import HclSyntaxError, check_depth, parse_hcl, time_limits
+from .regions import config_regions, override_regions
 from .resolve import ModuleFiles
 from .syntax import ConfigFile, Lit, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
@@ -172,6 +174,7 @@ class ModuleLoader:
         self._files: dict[Path, str | None] = {}
         self.problems: list[Problem] = []
         self.texts: dict[str, str] = {}
+        self.scanned: list[ScannedText] = []
 
     def name(self, path: Path) -> str:
         """How reports name a file or directory."""
@@ -233,6 +236,9 @@ class ModuleLoader:
         configs = [c for n in names if is_config(n) and (c := self._parse(directory / n))]
         tfvars = [c for n in sorted(filter(is_auto_tfvars, names), key=_tfvars_order)
                   if (c := self._parse(directory / n))]
+        if any(is_override(c.path) for c in configs):
+            replaced = override_regions(configs)
+            self.scanned = [replace(t, regions=(*t.regions, *replaced.get(t.file, ()))) for t in self.scanned]
         return ModuleFiles(directory, tuple(configs), tuple(tfvars)) if configs else None
 
     def _parse(self, path: Path) -> ConfigFile | None:
@@ -247,6 +253,9 @@ class ModuleLoader:
             self.problems.append(Problem(Span(display, line, column), message))
             return None
         self.texts[display] = text
+        syntax = "hcl" if syntax_of(path.name) == "hcl" else "json"
+        tfvars = path.name.endswith((".tfvars", ".tfvars.json"))
+        self.scanned.append(ScannedText(display, text, syntax, config_regions(parsed, tfvars)))
         return replace(parsed, path=display)
 
     def read(self, path: Path) -> str | None:
@@ -260,7 +269,10 @@ class ModuleLoader:
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             return None
         if real not in self._files:
-            self._files[real] = self._gate.read_text(real, self._display(path), self._limit)[0]
+            display = self._display(path)
+            self._files[real] = self._gate.read_text(real, display, self._limit)[0]
+            if self._files[real] is not None:
+                self.scanned.append(ScannedText(display, self._files[real], "read"))
         return self._files[real]
 
     def installed(self, root: Path, key: str) -> Path | None:

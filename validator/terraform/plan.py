@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from ..jsonpos import LoadError, Node, load_json
-from ..model import Candidate, Leaf, Origin, ParsedFile, Problem, Resource, Span
+from ..model import Candidate, Leaf, Origin, ParsedFile, Problem, Region, Resource, ScannedText, Span
 
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
 
@@ -36,7 +36,27 @@ def parse_plan(text: str, display: str) -> ParsedFile | None:
         problem = Problem(Span(display, 1), f"plan format_version {version} is not supported (expected 1.x)")
         return ParsedFile(display, problems=(problem,))
     regions = _regions(root)
-    return ParsedFile(display, tuple(_resources(root, display, regions)))
+    text = ScannedText(display, text, "plan", tuple(_quiet(root)))
+    return ParsedFile(display, tuple(_resources(root, display, regions)), texts=(text,))
+
+
+_QUIET_SECTIONS = {"prior_state": "plan's prior state", "resource_drift": "plan's drift report"}
+
+
+def _quiet(root: Node) -> Iterator[Region]:
+    """What in a plan deploys nothing: deleted resources, values before a change, old state."""
+    for name, reason in _QUIET_SECTIONS.items():
+        node = root.get(name)
+        if node is not None:
+            yield Region(node.key_line or node.line, node.end_line, reason, name)
+    for change in _items(root.get("resource_changes")):
+        body = change.get("change")
+        address = _text(change.get("address")) or "?"
+        actions = [_text(a) for a in _items(body.get("actions") if body is not None else None)]
+        if actions == ["delete"]:
+            yield Region(change.line, change.end_line, "resource being deleted", address)
+        elif body is not None and (before := body.get("before")) is not None:
+            yield Region(before.key_line or before.line, before.end_line, "value before the change", address)
 
 
 def _items(node: Node | None) -> list[Node]:
