@@ -116,9 +116,10 @@ def test_refusals_each_say_why_and_change_nothing(tmp_path: Path) -> None:
     code, out, _ = cli("fix", str(tree), *AS_OF)
     assert code == 0
     assert (tree / "main.tf").read_bytes() == before
-    assert "left alone main.tf:15  BDR001" in out
-    assert "it feeds a provisioned throughput (aws_bedrock_provisioned_model_throughput.chat)" in out
-    assert "a finding on it is suppressed (private extension, LEGAL-42)" in out
+    assert (f"left alone main.tf:15  BDR001 {OLD}: it feeds a provisioned throughput "
+            "(aws_bedrock_provisioned_model_throughput.chat): changing the model replaces a paid resource; "
+            "create the new one, move traffic to it, then remove the old one") in out
+    assert f"left alone main.tf:28  BDR001 {OLD}: a finding on it is suppressed (private extension, LEGAL-42)" in out
     assert "the model ID is written more than once on main.tf:41: edit it by hand" in out
 
 
@@ -140,12 +141,62 @@ def test_different_replacements_by_region_are_refused(tmp_path: Path) -> None:
     assert f"it feeds references with different replacements: acme.assistant-v2, {NEW}" in out
 
 
-def test_profile_prefix_kept_only_where_the_replacement_has_that_profile(tmp_path: Path) -> None:
+def test_profiles_arns_and_suffixes_keep_their_form_where_the_replacement_has_it(tmp_path: Path) -> None:
     tree = _copy(tmp_path, "profiles")
     before = (tree / "main.tf").read_text()
+    profile_arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
     _, out, _ = cli("fix", str(tree / "main.tf"), *AS_OF, "--catalog", str(tree / "catalog.yaml"))
-    assert (tree / "main.tf").read_text() == _edited(before, {14: (f"us.{OLD}", f"us.{NEW}")})
-    assert f"the catalog does not list {NEW} under the apac. inference profile" in out
+    assert (tree / "main.tf").read_text() == _edited(before, {
+        7: (f"us.{OLD}", f"us.{NEW}"),                                  # reaches an ARN through ${var...}
+        19: (f"us.{OLD}", f"us.{NEW}"),
+        21: (f"{profile_arn}eu.{OLD}", f"{profile_arn}eu.{NEW}"),     # a profile ARN keeps its profile
+        22: (f"{OLD}:48k", f"{NEW}:48k"),                              # the replacement has a 48k variant
+    })
+    assert (f"main.tf:20  BDR001 apac.{OLD}: the catalog does not list {NEW} under the apac. "
+            "inference profile: choose the profile by hand") in out
+
+
+def test_two_literals_on_one_line_are_both_rewritten(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "same-line")
+    before = (tree / "main.tf").read_text()
+    cli("fix", str(tree), *AS_OF, "--catalog", str(tree / "catalog.yaml"))
+    assert (tree / "main.tf").read_text() == before.replace(
+        f'"{OLD},amazon.titan-text-lite-v1"', f'"{NEW},amazon.nova-lite-v1:0"')
+
+
+def test_first_and_last_line_of_a_file_without_final_newline(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    (tree / "terraform.tfvars").write_text(f'agent_model = "{OLD}"')
+    cli("fix", str(tree), *AS_OF)
+    assert (tree / "terraform.tfvars").read_text() == f'agent_model = "{NEW}"'
+
+
+def test_the_replacement_need_only_be_active_where_the_literal_is_used(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "regions")
+    main = tree / "main.tf"
+    us_only = main.read_text().split('resource "aws_bedrockagent_agent" "eu"')[0]
+    main.write_text(us_only)
+    _, out, _ = cli("fix", str(tree), *AS_OF, "--catalog", str(tree / "catalog.yaml"))
+    assert main.read_text() == us_only.replace('default = "acme.assistant-v1"', 'default = "acme.assistant-v2"')
+    assert "1 literal(s) edited in 1 file(s); 0 finding(s) left alone" in out
+
+
+def test_a_file_keeps_its_mode(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    tfvars = tree / "terraform.tfvars"
+    tfvars.chmod(0o640)
+    cli("fix", str(tree), *AS_OF)
+    assert NEW in tfvars.read_text()
+    assert tfvars.stat().st_mode & 0o7777 == 0o640
+    assert [p.name for p in tree.iterdir() if p.name.startswith(".")] == []
+
+
+def test_diff_of_a_utf16_file_shows_its_text(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "terraform")
+    tfvars = tree / "terraform.tfvars"
+    tfvars.write_bytes(b"\xff\xfe" + tfvars.read_text().encode("utf-16-le"))
+    _, out, _ = cli("fix", str(tree), *AS_OF, "--diff")
+    assert f'+agent_model = "{NEW}"\n' in out
 
 
 def test_a_file_outside_the_scanned_tree_is_not_edited(tmp_path: Path) -> None:
@@ -161,8 +212,9 @@ def test_legacy_versions_move_only_with_include_legacy(tmp_path: Path) -> None:
     tree = _copy(tmp_path, "legacy")
     catalog = ("--catalog", str(tree / "catalog.yaml"))
     before = (tree / "main.tf").read_text()
-    cli("fix", str(tree), *AS_OF, *catalog)
+    _, out, _ = cli("fix", str(tree), *AS_OF, *catalog)
     assert (tree / "main.tf").read_text() == before
+    assert "left alone main.tf:14  BDR001 acme.faq-bot-v1: the catalog names no replacement that is Active" in out
     code, _, err = cli("fix", str(tree), *AS_OF, *catalog, "--rule", "BDR002")
     assert code == 2 and "add --include-legacy" in err
     cli("fix", str(tree), *AS_OF, *catalog, "--include-legacy")
@@ -202,3 +254,16 @@ def test_reports_carry_the_fix(fmt: str) -> None:
 def test_suppressed_and_provisioned_findings_carry_no_fix() -> None:
     _, report = scan_json(str(FIXTURES / "fix" / "refusals"), *AS_OF)
     assert [f for f in report["findings"] if "fix" in f] == []
+
+
+def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) -> None:
+    tree = tmp_path / "examples"
+    shutil.copytree(FIXTURES.parent / "examples", tree)
+    _, out, _ = cli("fix", str(tree), *AS_OF)
+    explained = {line.split("  ")[0].removeprefix("left alone ") for line in out.splitlines()
+                 if line.startswith("left alone ")}
+    _, report = scan_json(str(tree), *AS_OF)
+    remaining = {f"{f['file']}:{f['line']}" for f in report["findings"]
+                 if f["rule_id"] in ("BDR001", "BDR007") and not f["suppressed"]}
+    assert remaining <= explained
+    assert any(line.startswith("fixed ") for line in out.splitlines())

@@ -276,3 +276,24 @@ def test_trusted_reads_no_tf_var_from_the_environment(tmp_path):
         assert "hunter2secret" not in out + err
     _, report = scan_json(str(root), "--as-of", AS_OF, "--trusted", "--var", "db_password=v2", env=env)
     assert [r["model_id"] for r in report["references"]] == ["anthropic.claude-v2-v1"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("option", ["--var-file", "--catalog", "--baseline", "--parameters-file"])
+def test_a_fifo_named_by_an_option_does_not_stall_the_run(tmp_path, option):
+    import signal
+
+    root = repo(tmp_path, {})
+    os.mkfifo(tmp_path / "pipe")
+
+    def stalled(_signum: int, _frame: object) -> None:
+        raise TimeoutError("the run blocked on a FIFO")
+
+    previous = signal.signal(signal.SIGALRM, stalled)
+    signal.alarm(20)
+    try:
+        code, _, err = cli("scan", str(root), "--as-of", AS_OF, option, str(tmp_path / "pipe"))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == 2 and "pipe" in err

@@ -213,11 +213,11 @@ def fix(
     except (OSError, fixes.FixError) as exc:
         raise fail(str(exc)) from None
     if diff:
-        sys.stdout.write("".join(fixes.unified_diff(report.locations.get(file, file), before, after)
-                                 for file, (before, after) in changes.items()))
+        sys.stdout.write("".join(fixes.unified_diff(report.locations[file], change)
+                                 for file, change in changes.items()))
     else:
-        for file, (_, after) in changes.items():
-            fixes.write_atomically(Path(report.locations.get(file, file)), after)
+        for file, change in changes.items():
+            fixes.write_atomically(Path(report.locations[file]), change.data)
     typer.echo(fixes.summary(found, written=not diff), err=diff)
     raise typer.Exit(1 if diff and changes else 0)
 

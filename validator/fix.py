@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,9 +22,10 @@ from datetime import date
 from pathlib import Path
 
 from .catalog import Catalog
+from .confine import Gate
 from .discover import split_bom
-from .model import Finding, Fix, Reference, Report
-from .modelid import GEO_PREFIXES, find_models, normalise_id
+from .model import Finding, Fix, Origin, Reference, Report, Span
+from .modelid import find_models, geo_prefix, normalise_id
 
 DEFAULT_RULES = ("BDR001", "BDR007")
 LEGACY_RULE = "BDR002"
@@ -33,7 +35,6 @@ _PAID = {
     "provisioned-custom": "a provisioned throughput on a custom model",
     "customization": "a custom model",
 }
-_GEO = re.compile(rf"^(?:{'|'.join(re.escape(g) for g in GEO_PREFIXES)})\.(?=[a-z0-9-]+\.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +50,17 @@ class Plan:
     """The edits one run would make, keyed by the findings they fix, and what it refuses."""
 
     edits: tuple[Fix, ...]
-    fixed: Mapping[str, Fix]
+    fixed: Mapping[tuple[str, Span], Fix]
     refused: tuple[Refusal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One file's text before and after its edits, and the bytes to write."""
+
+    before: str
+    after: str
+    data: bytes
 
 
 Site = tuple[str, int, int]
@@ -71,38 +81,35 @@ class _Files:
         self._locations, self._inside = locations, inside
         self._lines: dict[str, list[str] | None] = {}
 
-    def path(self, file: str) -> Path:
-        return Path(self._locations.get(file, file))
-
     def lines(self, file: str) -> list[str] | None:
         if file not in self._lines:
-            self._lines[file] = self._read(file)
+            self._lines[file] = self._read(Path(self._locations.get(file, file)))
         return self._lines[file]
 
-    def _read(self, file: str) -> list[str] | None:
-        path = self.path(file)
+    def _read(self, path: Path) -> list[str] | None:
         if not self._inside(path):
             return None
         try:
-            data = path.read_bytes()
-            bom, codec = split_bom(data)
-            # Only "\n" ends a line here, as in the HCL and JSON parsers: "\r\n" stays in the line.
-            return data[len(bom):].decode(codec).split("\n")
+            return _decoded(path.read_bytes())[1].split("\n")
         except (OSError, UnicodeDecodeError):
             return None
+
+
+def _decoded(data: bytes) -> tuple[bytes, str, str]:
+    """(byte-order mark, text, codec): only "\n" ends a line here, as in the HCL and JSON
+    parsers, so a "\r\n" ending stays part of its line and is written back as it was."""
+    bom, codec = split_bom(data)
+    return bom, data[len(bom):].decode(codec), codec
 
 
 def plan(report: Report, catalog: Catalog, rules: Iterable[str], inside: Callable[[Path], bool]) -> Plan:
     """Which literals to rewrite for the findings of `rules`, and which findings are left alone."""
     files = _Files(report.locations, inside)
-    wanted = set(rules)
     by_site: dict[Site, list[Finding]] = defaultdict(list)
     literals: dict[Site, _Literal] = {}
     refused: list[Refusal] = []
-    for f in report.findings:
-        if f.rule_id not in wanted:
-            continue
-        literal = _locate(files, _written_at(f.span.file, f.span.line, f.span.column, f.origin), f.model_id, f.raw)
+    for f in (f for f in report.findings if f.rule_id in set(rules)):
+        literal = _locate(files, _written_at(f.span, f.origin), f.model_id, f.raw)
         if isinstance(literal, str):
             refused.append(Refusal(f, literal))
             continue
@@ -113,23 +120,29 @@ def plan(report: Report, catalog: Catalog, rules: Iterable[str], inside: Callabl
                   for f in report.findings if f.suppressed}
     guarded = _untraced_guarded(report, files, suppressed)
     edits: list[Fix] = []
-    fixed: dict[str, Fix] = {}
+    fixed: dict[tuple[str, Span], Fix] = {}
     for site, findings in by_site.items():
-        kept = next((suppressed[key] for ref in refs_at.get(site, [])
-                     if (key := (ref.span, ref.resource, ref.attribute)) in suppressed), None)
+        refs = refs_at[site]
+        kept = next((suppressed[key] for ref in refs if (key := (ref.span, ref.resource, ref.attribute)) in suppressed),
+                    None)
         if kept:
-            outcome = f"a finding on it is suppressed ({kept})"
+            outcome: Fix | str = f"a finding on it is suppressed ({kept})"
         elif findings[0].model_id in guarded:
             outcome = guarded[findings[0].model_id]
         else:
-            outcome = _decide(literals[site], findings, refs_at.get(site, []), catalog, report.as_of)
+            outcome = _decide(literals[site], findings, refs, catalog, report.as_of)
         if isinstance(outcome, str):
             refused.extend(Refusal(f, outcome) for f in findings)
             continue
         edits.append(outcome)
-        fixed.update((f.fingerprint, outcome) for f in findings)
+        fixed.update((_key(f), outcome) for f in findings)
     return Plan(tuple(sorted(edits, key=lambda e: (e.file, e.line, e.column))), fixed,
                 tuple(sorted(refused, key=lambda r: r.finding.sort_key)))
+
+
+def _key(f: Finding) -> tuple[str, Span]:
+    # The fingerprint alone is shared by the two branches of a conditional: add the place.
+    return f.fingerprint, f.span
 
 
 def _references_at(references: Iterable[Reference], files: _Files,
@@ -138,8 +151,8 @@ def _references_at(references: Iterable[Reference], files: _Files,
     resources an edit there would change, with or without a finding."""
     found: dict[Site, list[Reference]] = defaultdict(list)
     for ref in references:
-        where = _written_at(ref.span.file, ref.span.line, ref.span.column, ref.origin)
-        if where[:2] in lines and isinstance(literal := _locate(files, where, ref.model_id, ref.raw), _Literal):
+        where = _written_at(ref.span, ref.origin)
+        if where in lines and isinstance(literal := _locate(files, where, ref.model_id, ref.raw), _Literal):
             found[literal.site].append(ref)
     return found
 
@@ -155,8 +168,7 @@ def _untraced_guarded(report: Report, files: _Files, suppressed: Mapping[tuple[o
         paid = ref.usage in _PAID
         if ref.model_id is None or not (paid or (ref.span, ref.resource, ref.attribute) in suppressed):
             continue
-        where = _written_at(ref.span.file, ref.span.line, ref.span.column, ref.origin)
-        if isinstance(_locate(files, where, ref.model_id, ref.raw), str):
+        if isinstance(_locate(files, _written_at(ref.span, ref.origin), ref.model_id, ref.raw), str):
             what = _PAID[ref.usage] if paid else "a suppressed finding"
             out.setdefault(ref.model_id, f"the model also feeds {what} ({ref.resource}) whose value cannot be traced "
                                          "to one literal: edit it by hand")
@@ -165,28 +177,27 @@ def _untraced_guarded(report: Report, files: _Files, suppressed: Mapping[tuple[o
 
 def attach(report: Report, found: Plan) -> Report:
     """The report with each fixable finding's `fix` filled in."""
-    findings = tuple(replace(f, fix=found.fixed.get(f.fingerprint)) if f.fingerprint in found.fixed else f
-                     for f in report.findings)
-    return replace(report, findings=findings)
+    return replace(report, findings=tuple(replace(f, fix=found.fixed.get(_key(f))) for f in report.findings))
 
 
 def within(paths: Sequence[str]) -> Callable[[Path], bool]:
-    """Whether a file is inside the scanned paths (after symlinks): the only files `fix` edits."""
-    roots = [Path(p).resolve() for p in paths]
-    return lambda path: any(path.resolve().is_relative_to(root) for root in roots)
+    """Whether a file is inside the scanned paths (after symlinks): the only files `fix` edits,
+    a narrower gate than the project root the scan reads from."""
+    return Gate(tuple(os.path.realpath(p) for p in paths)).allows
 
 
-def _written_at(file: str, line: int, column: int | None, origin: object) -> tuple[str, int, int | None]:
+def _written_at(span: Span, origin: Origin | None) -> tuple[str, int]:
     """Where the literal is: the origin's line when the value came from elsewhere."""
-    if origin is not None:
-        return origin.file, origin.line, None  # type: ignore[attr-defined]
-    return file, line, column
+    return (origin.file, origin.line) if origin is not None else (span.file, span.line)
 
 
-def _locate(files: _Files, where: tuple[str, int, int | None], model_id: str | None,
-            raw: str | None) -> _Literal | str:
-    """The one model literal on that line that names `model_id`, or why there is none."""
-    file, line, column = where
+def _locate(files: _Files, where: tuple[str, int], model_id: str | None, raw: str | None) -> _Literal | str:
+    """The one model literal on that line that names `model_id`, or why there is none.
+
+    Two literals of the model on one line are refused rather than told apart by column:
+    an edit of the wrong one would leave the finding in place.
+    """
+    file, line = where
     if model_id is None:
         return "the model is not known statically"
     lines = files.lines(file)
@@ -196,8 +207,6 @@ def _locate(files: _Files, where: tuple[str, int, int | None], model_id: str | N
         return f"{file}:{line} is not a line of the file"
     text = lines[line - 1]
     matches = _model_texts(text, model_id, raw)
-    if column is not None and len(matches) > 1:
-        matches = [m for m in matches if m[0] >= column - 1][:1]
     if len(matches) != 1:
         how = "is not written whole" if not matches else "is written more than once"
         return f"the model ID {how} on {file}:{line}: edit it by hand"
@@ -213,34 +222,28 @@ def _model_texts(text: str, model_id: str, raw: str | None) -> list[tuple[int, s
     """
     found = [(m.start, m.ref.raw) for m in find_models(text) if m.ref.model_id == model_id]
     for whole in (raw, model_id):
-        if found or not whole:
-            continue
-        found = [(m.start(), whole) for m in re.finditer(rf"(?<![\w.:/-]){re.escape(whole)}(?![\w.:/-])", text)]
+        if whole and not found:
+            found = [(m.start(), whole) for m in re.finditer(rf"(?<![\w.:/-]){re.escape(whole)}(?![\w.:/-])", text)]
     return found
 
 
 def _decide(literal: _Literal, findings: Sequence[Finding], refs: Sequence[Reference],
             catalog: Catalog, as_of: date) -> Fix | str:
     """The edit for one literal, or why it is left alone."""
-    paid = next((ref for ref in refs if ref.usage in _PAID), None) or \
-        next((f for f in findings if f.usage in _PAID), None)
+    paid = next((ref for ref in refs if ref.usage in _PAID), None)
     if paid is not None:
         return (f"it feeds {_PAID[paid.usage]} ({paid.resource}): changing the model replaces a paid resource; "
                 "create the new one, move traffic to it, then remove the old one")
-    quiet = next((f for f in findings if f.suppressed), None)
-    if quiet is not None:
-        return f"a finding on it is suppressed ({quiet.suppression_reason or 'no reason given'})"
     replacements = sorted({f.replacement or "" for f in findings})
     if len(replacements) > 1:
         return "it feeds references with different replacements: " + ", ".join(r or "none" for r in replacements)
     target = replacements[0]
     if not target:
         return "the catalog names no replacement that is Active"
-    regions = {f.region for f in findings}
-    if any(catalog.phase(target, "on-demand", region, as_of).state != "active" for region in regions):
+    if any(catalog.phase(target, "on-demand", f.region, as_of).state != "active" for f in findings):
         return f"the replacement {target} is not Active in every region this literal reaches"
     new = _rewritten(literal.text, target, catalog)
-    if isinstance(new, str) and new.startswith("!"):
+    if new.startswith("!"):
         return new[1:]
     file, line, start = literal.site
     return Fix(file, line, start + 1, literal.text, new,
@@ -254,40 +257,39 @@ def _rewritten(raw: str, target: str, catalog: Catalog) -> str:
     catalog lists the replacement under that profile; a context-window or variant suffix
     stays only where the replacement has it too.
     """
-    head, slash, tail = raw.rpartition("/")
-    model_text = tail if slash else raw
-    prefix_match = _GEO.match(model_text)
-    prefix = prefix_match.group(0) if prefix_match else ""
+    head, slash, model_text = raw.rpartition("/")
+    geo = geo_prefix(model_text)
+    prefix = f"{geo}." if geo else ""
     bare = model_text[len(prefix):]
-    base = normalise_id(bare)
-    suffix = bare[len(base):] if bare.startswith(base) else ""
+    suffix = bare[len(normalise_id(bare)):]
     entry = catalog.find(target)
-    if prefix and (entry is None or prefix.rstrip(".") not in entry.profiles):
-        return (f"!the catalog does not list {target} under the {prefix.rstrip('.')}. inference profile: "
+    if geo and (entry is None or geo not in entry.profiles):
+        return (f"!the catalog does not list {target} under the {prefix} inference profile: "
                 "choose the profile by hand")
-    keep = suffix if suffix and entry is not None and f"{target}{suffix}" in entry.aliases else ""
+    keep = suffix if entry is not None and f"{target}{suffix}" in entry.aliases else ""
     return f"{head}{slash}{prefix}{target}{keep}"
 
 
-def apply(edits: Sequence[Fix], files: Mapping[str, str]) -> dict[str, tuple[bytes, bytes]]:
-    """Each edited file's bytes before and after (`files`: report name -> path)."""
-    out: dict[str, tuple[bytes, bytes]] = {}
+def apply(edits: Sequence[Fix], files: Mapping[str, str]) -> dict[str, Change]:
+    """Each edited file's text before and after, and its new bytes (`files`: report name -> path)."""
     grouped: dict[str, list[Fix]] = defaultdict(list)
     for edit in edits:
         grouped[edit.file].append(edit)
-    for file, changes in grouped.items():
-        path = Path(files.get(file, file))
-        before = path.read_bytes()
-        bom, codec = split_bom(before)
-        lines = before[len(bom):].decode(codec).split("\n")
-        for edit in sorted(changes, key=lambda e: (e.line, -e.column)):
-            row = lines[edit.line - 1]
-            start = edit.column - 1
-            if row[start:start + len(edit.old)] != edit.old:  # the file moved under us: leave it
-                raise FixError(f"{file}:{edit.line} changed since the scan; run fix again")
-            lines[edit.line - 1] = row[:start] + edit.new + row[start + len(edit.old):]
-        out[file] = (before, bom + "\n".join(lines).encode(codec))
-    return out
+    return {file: _applied(file, Path(files[file]), changes) for file, changes in grouped.items()}
+
+
+def _applied(file: str, path: Path, edits: list[Fix]) -> Change:
+    bom, before, codec = _decoded(path.read_bytes())
+    lines = before.split("\n")
+    # Right to left, so an edit never moves the column of the next one on the same line.
+    for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
+        row = lines[edit.line - 1]
+        start = edit.column - 1
+        if row[start:start + len(edit.old)] != edit.old:
+            raise FixError(f"{file}:{edit.line} changed since the scan; run fix again")
+        lines[edit.line - 1] = row[:start] + edit.new + row[start + len(edit.old):]
+    after = "\n".join(lines)
+    return Change(before, after, bom + after.encode(codec))
 
 
 class FixError(Exception):
@@ -295,15 +297,15 @@ class FixError(Exception):
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file in one step, so a crash never leaves half a file behind."""
+    """Replace the file in one step, so a crash never leaves half a file behind; its mode stays."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.chmod(temp, path.stat().st_mode & 0o7777)
+        os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        os.unlink(temp)
         raise
 
 
@@ -321,7 +323,7 @@ def summary(found: Plan, written: bool) -> str:
     return "\n".join(lines)
 
 
-def unified_diff(file: str, before: bytes, after: bytes, encoding: str = "utf-8") -> str:
-    old = before.decode(encoding, errors="replace").splitlines(keepends=True)
-    new = after.decode(encoding, errors="replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, f"a/{file}", f"b/{file}"))
+def unified_diff(path: str, change: Change) -> str:
+    """The change as a unified diff of its text (whatever the file's encoding)."""
+    old, new = change.before.splitlines(keepends=True), change.after.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))

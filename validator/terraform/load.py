@@ -288,6 +288,8 @@ def read_manifest(root: Path, gate: Gate) -> dict[str, Path]:
     Its directories are checked by the gate when they are loaded, like any module source.
     """
     path = root / ".terraform" / "modules" / "modules.json"
+    if not os.path.lexists(path):  # most roots: one lstat, not the gate's path walk
+        return {}
     text, _ = gate.read_text(path, str(path), MAX_MANIFEST)
     try:
         data = json.loads(text or "{}")
