@@ -55,6 +55,10 @@ module "escape" {{
   model  = "anthropic.claude-instant-v1"
 }}
 
+module "linked" {{
+  source = "./linked_module"
+}}
+
 module "installed" {{
   source  = "example/agent/aws"
   version = "1.0.0"
@@ -149,6 +153,7 @@ def hostile(tmp_path: Path) -> Path:
     (prod / "main.tf").write_text(prod_main(outside))
     (prod / "leak.tf").symlink_to(outside / "main.tf")
     (prod / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (prod / "linked_module").symlink_to(outside, target_is_directory=True)
     manifest = prod / ".terraform" / "modules"
     manifest.mkdir(parents=True)
     (manifest / "modules.json").write_text(json.dumps({"Modules": [
@@ -206,6 +211,7 @@ def test_refused_reads_are_unknown_values_naming_the_path(hostile):
     # read: the model given to it is where the reviewer can see it.
     assert "outside the project root" in unknown["module.escape"]
     assert "outside the project root" in unknown["module.installed"]
+    assert "linked_module is outside the project root" in unknown["module.linked"]
     assert not [r for r in report["references"] if r["file"].endswith("outside/main.tf")]
 
 
@@ -305,3 +311,13 @@ def test_gate_read_text_never_shows_the_content(tmp_path):
 def test_root_must_be_a_directory(tmp_path):
     with pytest.raises(RootError):
         Gate.for_paths([str(tmp_path)], str(tmp_path / "missing"))
+
+
+def test_a_definition_file_that_is_not_json_is_reported_without_its_text(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "notes.env").write_text(f"TOKEN: !{SECRET} [\n")
+    (tmp_path / "template.yaml").write_text(SAM_TEMPLATE.replace("../../outside/flow.asl.json", "notes.env"))
+    _, report = scan_json(str(tmp_path), "--as-of", AS_OF)
+    [problem] = [f for f in by_rule(report, "BDR000") if f["file"] == "notes.env"]
+    assert problem["message"] == "DefinitionUri notes.env: not valid JSON or YAML"
+    assert_nothing_leaked(json.dumps(report))

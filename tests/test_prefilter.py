@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from conftest import by_rule, scan_json
+from conftest import by_rule, cli, scan_json
 
 from validator.prefilter import mentions_model, relevant_roots
 
@@ -82,3 +83,44 @@ def test_a_file_the_prefilter_may_not_read_counts_as_model_text(tmp_path: Path, 
 
     monkeypatch.setattr(prefilter.os, "stat", denied)
     assert relevant_roots([tmp_path], always=False)[0] == [tmp_path]
+
+
+def _scan_targets() -> list[Path]:
+    """Every fixture tree and template the scan can be pointed at."""
+    from conftest import FIXTURES
+
+    targets = [p for p in sorted((FIXTURES / "terraform").iterdir()) if p.is_dir()]
+    targets += sorted(p for p in (FIXTURES / "cloudformation").rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    return targets
+
+
+def _references(target: Path) -> set[tuple[str, int, str]]:
+    code, out, _ = cli("scan", str(target), "--as-of", "2026-12-01", "--format", "json")
+    if code == 2:  # nothing to scan there
+        return set()
+    return {(r["file"], r["line"], r["raw"]) for r in json.loads(out)["references"]}
+
+
+def test_every_reference_found_without_the_prefilter_is_found_with_it(monkeypatch):
+    from validator import prefilter
+
+    with_prefilter = {target: _references(target) for target in _scan_targets()}
+    monkeypatch.setattr(prefilter, "mentions_model", lambda _data: True)
+    for target, found in with_prefilter.items():
+        assert _references(target) <= found, target
+
+
+def test_a_model_id_built_from_pieces_is_found():
+    from conftest import FIXTURES
+
+    assert {raw for _, _, raw in _references(FIXTURES / "terraform" / "pieces")} == {
+        "anthropic.claude-v2", "amazon.titan-text-express-v1", "cohere.embed-english-v3", "meta.llama2-13b-chat-v1"}
+    assert {raw for _, _, raw in _references(FIXTURES / "cloudformation" / "pieces.yaml")} == {
+        "anthropic.claude-v2", "amazon.titan-text-express-v1"}
+
+
+def test_provider_words_count_alone_but_not_inside_other_words():
+    assert mentions_model(b'variable "provider" { default = "anthropic" }')
+    assert mentions_model(b"SUMMARY_MODEL: !Join ['.', [amazon, titan-text-express-v1]]")
+    assert mentions_model(b'x = "cohere\\u002eembed-english-v3"')
+    assert not mentions_model(b'endpoint = "https://s3.amazonaws.com"\nmetadata_options { http_tokens = "required" }')

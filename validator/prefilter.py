@@ -26,14 +26,23 @@ from .workers import Workers
 # `bedrock` covers every Bedrock resource type and ARN; the provider prefixes cover model
 # IDs written anywhere; Lex and Wisdom resources hold models under other names.
 NEEDLES = (b"bedrock", b"lex_bot", b"wisdom_", *(p.encode() + b"." for p in PROVIDERS))
+# A model ID built from pieces never has `anthropic.` in the text: the provider is a
+# variable's default, a list item for join(), a `!Join` or `!Sub` piece, or written with an
+# escape. So a provider name standing alone as a word counts too (`"anthropic"`,
+# `[amazon, ...]`, `meta}`), but not inside another word (`amazonaws`, `metadata`).
+_PROVIDER_WORD = re.compile(rb"(?<![a-z0-9_-])(?:" + b"|".join(p.encode() for p in PROVIDERS) + rb")(?![a-z0-9_-])")
+# An escape (`\u002e`, `\x2e`, `%2E`) can spell any character of a model ID, the dot included.
+_ESCAPE = re.compile(rb"\\[uUx][0-9a-fA-F]{2}|%2e", re.I)
 _MODULE_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}/[^"]*)"')
 _READ_FILE = re.compile(rb'(?:templatefile|file)\(\s*"(?:\$\{path\.module\}/)?([^"$]+)"')
 MAX_READ = 10 * 1024 * 1024
 
 
 def mentions_model(data: bytes) -> bool:
+    """Whether the text could hold a model reference, however it is spelled or assembled."""
     low = data.lower()
-    return any(needle in low for needle in NEEDLES)
+    return (any(needle in low for needle in NEEDLES) or _PROVIDER_WORD.search(low) is not None
+            or _ESCAPE.search(data) is not None)
 
 
 def _read(path: str | Path) -> bytes | None:

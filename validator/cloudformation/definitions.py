@@ -129,7 +129,8 @@ def definition_file_leaves(
     try:
         tree = load(text, prefer_json=path.suffix.lower() == ".json" or text.lstrip()[:1] == "{")
     except LoadError as exc:
-        return [], [Problem(Span(shown, exc.line or 1, exc.column), exc.message)]
+        # The path may name any file of the tree: the place, never its text.
+        return [], [Problem(Span(shown, exc.line or 1, exc.column), f"DefinitionUri {uri}: not valid JSON or YAML")]
     leaves = []
     for scalar in walk_plain(tree, ("Definition",)):
         origin = Origin(shown, scalar.node.line, (f"DefinitionUri {uri}",))

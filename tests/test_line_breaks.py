@@ -1,0 +1,80 @@
+"""Every parser and the suppression reader count lines the same way (SPEC 8), so a
+suppression can never move onto another reference, whatever characters a file holds.
+
+The rule is each format's own: HCL and JSON end a line at `\\n` only (`\\r\\n` is a `\\r`
+before a `\\n`); YAML, as PyYAML reads it, also at a lone `\\r`, NEL and the Unicode line and
+paragraph separators, and refuses the other control characters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import by_rule, scan_json
+
+CHARACTERS = {"CR": "\r", "LS": "\u2028", "PS": "\u2029", "FF": "\f", "VT": "\v", "NEL": "\x85", "FS": "\x1c"}
+
+LAMBDA_TF = '''resource "aws_lambda_function" "f" {{
+  function_name = "chat" # owner: platform{char}team
+  role          = "arn:aws:iam::123456789012:role/chat"
+  environment {{
+    variables = {{
+      CHAT  = "anthropic.claude-v1" # iac-check:ignore BDR001 reason="retired with PLAT-1"
+      EMBED = "anthropic.claude-instant-v1"
+    }}
+  }}
+}}
+'''
+
+LAMBDA_YAML = '''AWSTemplateFormatVersion: "2010-09-09"
+# owner: platform{char}# team
+Resources:
+  Chat:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: chat
+      Environment:
+        Variables:
+          CHAT: anthropic.claude-v1 # iac-check:ignore BDR001 reason="retired with PLAT-1"
+          EMBED: anthropic.claude-instant-v1
+'''
+
+
+def _findings(tmp_path: Path, name: str, text: str) -> dict[str, list[tuple[int, bool]]]:
+    (tmp_path / name).write_bytes(text.encode("utf-8"))
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    lines = {r["raw"]: r["line"] for r in report["references"]}
+    return {"lines": lines, "bdr001": [(f["raw"], f["line"], f["suppressed"]) for f in by_rule(report, "BDR001")],
+            "bdr000": by_rule(report, "BDR000")}
+
+
+@pytest.mark.parametrize("char", CHARACTERS.values(), ids=CHARACTERS.keys())
+def test_hcl_suppression_stays_on_its_reference(tmp_path: Path, char: str):
+    found = _findings(tmp_path, "main.tf", LAMBDA_TF.format(char=char))
+    # HCL: only \n ends a line, so the references keep their lines whatever the comment holds.
+    assert found["lines"] == {"anthropic.claude-v1": 6, "anthropic.claude-instant-v1": 7}
+    assert sorted(found["bdr001"]) == [("anthropic.claude-instant-v1", 7, False), ("anthropic.claude-v1", 6, True)]
+
+
+@pytest.mark.parametrize("char", CHARACTERS.values(), ids=CHARACTERS.keys())
+def test_yaml_suppression_stays_on_its_reference(tmp_path: Path, char: str):
+    found = _findings(tmp_path, "template.yaml", LAMBDA_YAML.format(char=char))
+    if found["bdr000"]:
+        # PyYAML refuses control characters that are not line breaks: the file is BDR000 whole.
+        assert char in "\f\v\x1c" and found["bdr001"] == []
+        return
+    # A YAML line break in the comment moves everything after it one line down, for the
+    # references and the suppression alike.
+    shift = 1 if char in "\r\u2028\u2029\x85" else 0
+    assert found["lines"] == {"anthropic.claude-v1": 10 + shift, "anthropic.claude-instant-v1": 11 + shift}
+    assert sorted(found["bdr001"]) == [("anthropic.claude-instant-v1", 11 + shift, False),
+                                       ("anthropic.claude-v1", 10 + shift, True)]
+
+
+@pytest.mark.parametrize(("name", "template", "lines"), [("main.tf", LAMBDA_TF, (6, 7)),
+                                                         ("template.yaml", LAMBDA_YAML, (10, 11))])
+def test_crlf_files_count_one_line_per_crlf(tmp_path: Path, name: str, template: str, lines: tuple[int, int]):
+    found = _findings(tmp_path, name, template.format(char="").replace("\n", "\r\n"))
+    assert sorted(found["bdr001"]) == [("anthropic.claude-instant-v1", lines[1], False),
+                                       ("anthropic.claude-v1", lines[0], True)]
