@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from validator.attributes import path_matches
 from validator.cloudformation import TemplateOptions, load_parameters_file, parse_template
 from validator.cloudformation import load as cfn_load
-from validator.model import Candidate, Leaf, Origin, ParsedFile, Resource
+from validator.model import Candidate, Leaf, Origin, ParsedFile, Resource, Span
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cloudformation"
 TABLE = yaml.safe_load(
@@ -667,7 +667,8 @@ Resources:
     parsed = parse_text(text)
     b = resource(parsed, "B")
     assert texts(leaf(b, "Environment.Variables.MODEL_ID")) == ["anthropic.claude-v2"]
-    assert leaf(b, "Environment.Variables.MODEL_ID").span.line == 7  # where it is written
+    # Reported at the alias that B uses, never at A's anchor (SPEC 8).
+    assert leaf(b, "Environment.Variables.MODEL_ID").span == Span("inline.yaml", 11, 25)
 
 
 def test_recursive_alias_and_unknown_tag_are_problems():
@@ -722,10 +723,10 @@ def test_fuzzed_text_never_raises(body):
         assert result is None or isinstance(result, ParsedFile)
 
 
-def test_for_each_bodies_are_read_once():
+def test_for_each_bodies_are_read_once_per_value():
     parsed = parse_text(GARBAGE[-1])
-    (r,) = parsed.resources
-    assert r.address == "R${N}" and texts(leaf(r, "Value")) == ["anthropic.claude-v2"]
+    assert [r.address for r in parsed.resources] == ["Ra", "Rb"]
+    assert all(texts(leaf(r, "Value")) == ["anthropic.claude-v2"] for r in parsed.resources)
 
 
 def test_byte_order_mark_and_pure_python_loader(monkeypatch):

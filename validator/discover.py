@@ -34,6 +34,18 @@ class SourceFile:
     kind: Kind
 
 
+# YAML and JSON files that tools write beside templates and that are never templates: CDK's
+# cloud-assembly, asset and construct-tree manifests, package manifests and lock files.
+_NOT_TEMPLATES = frozenset({"manifest.json", "tree.json", "cdk.json", "cdk.context.json", "package.json",
+                            "package-lock.json", "npm-shrinkwrap.json", "tsconfig.json", "composer.json"})
+
+
+def not_a_template(name: str) -> bool:
+    """A file name that tools give to other YAML or JSON (see _NOT_TEMPLATES, `*.assets.json`)."""
+    lower = name.lower()
+    return lower in _NOT_TEMPLATES or lower.endswith(".assets.json")
+
+
 def classify(name: str) -> Kind | None:
     lower = name.lower()
     if lower.endswith(".tf"):

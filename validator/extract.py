@@ -88,9 +88,8 @@ class _Context:
             return
         parsed = parse_model(cand.text)
         if parsed is not None:
-            # An ARN built from pieces (CDK's Fn::Join) is reported where its model is written.
-            found = cand.text.find(parsed.model_id) if parsed.model_id else -1
-            yield self._ref(_span_at(leaf, cand, max(found, 0)), leaf, parsed, cand)
+            start = cand.text.find(parsed.raw)
+            yield self._ref(_span_at(leaf, cand, _model_offset(parsed, max(start, 0))), leaf, parsed, cand)
             return
         if "${" in cand.text:
             yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or f"`{cand.text}` cannot be resolved")
@@ -102,7 +101,8 @@ class _Context:
         if not text or not could_mention_model(text):
             return
         for match in find_models(text):
-            yield self._ref(_span_at(leaf, cand, match.start), leaf, match.ref, cand, direct=direct)
+            yield self._ref(_span_at(leaf, cand, _model_offset(match.ref, match.start)), leaf, match.ref, cand,
+                            direct=direct)
 
     def _ref(self, span: Span, leaf: Leaf, parsed: ModelRef | None, cand: Candidate,
              unresolved: str | None = None, direct: bool = True) -> Reference:
@@ -135,6 +135,15 @@ class _Context:
         if usage == "provisioned" and parsed is not None and parsed.custom:
             return "provisioned-custom"
         return usage
+
+
+def _model_offset(ref: ModelRef, start: int) -> int:
+    """Where the model is written inside text found at `start`: an ARN built from pieces
+    (CDK's `Fn::Join`, a `${Geo}` profile prefix) is reported at the model's own piece."""
+    if not ref.raw.startswith("arn:"):
+        return start
+    inside = ref.raw.rfind(ref.model_id) if ref.model_id else -1
+    return start + (inside if inside >= 0 else ref.raw.rfind("/") + 1)
 
 
 def _span_at(leaf: Leaf, cand: Candidate, offset: int) -> Span:

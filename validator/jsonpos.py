@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
+from .model import Mark
+
 # Far deeper than any real document; keeps every later recursive walk inside Python's limit.
 MAX_DEPTH = 200
 MAX_NODES = 2_000_000
@@ -26,6 +28,8 @@ class Node:
 
     `text_line` is where a scalar's text begins: the line after a `|`/`>` block indicator.
     `key_line`/`key_column` locate the mapping key a value sits under (0 when none).
+    `marks` say where each part of a string's text is written (see `model.Mark`): escapes
+    such as `\\n` and `\\u2028` shift columns, never lines.
     """
 
     value: Value
@@ -35,6 +39,7 @@ class Node:
     text_line: int
     key_line: int = 0
     key_column: int = 0
+    marks: tuple[Mark, ...] = ()
 
     @property
     def is_map(self) -> bool:
@@ -107,7 +112,8 @@ class _JsonDecoder:
             return self.array(index, depth, key)
         if char == '"':
             text, end = self.string(index)
-            return Node(text, line, column, self.position(end - 1)[0], line, *key), end
+            marks = string_marks(self.text, index + 1, end - 1, line, column + 1)
+            return Node(text, line, column, line, line, *key, marks), end
         match = _NUMBER.match(self.text, index)
         if match:
             return Node(match.group(), line, column, line, line, *key), match.end()
@@ -174,3 +180,36 @@ class _JsonDecoder:
             if self.text.startswith("]", index):
                 return Node(items, line, column, self.position(index)[0], line, *key), index + 1
             raise self.fail("expected ',' or ']'", index)
+
+
+_ESCAPE_LENGTHS = {"u": 6, "x": 4, "U": 10}
+
+
+def string_marks(raw: str, start: int, end: int, line: int, column: int) -> tuple[Mark, ...]:
+    """Marks for a one-line quoted string whose text is `raw[start:end]` before decoding.
+
+    Each escape (`\\n`, `\\"`, `\\u2028`, a surrogate pair, YAML's `\\x41`) decodes to one
+    character: after it, the decoded text is that many columns behind the raw text.
+    """
+    found = raw.find("\\", start, end)
+    if found < 0:
+        return (Mark(0, line, column),)
+    marks = [Mark(0, line, column)]
+    decoded, position = 0, start
+    while found >= 0:
+        decoded += found - position
+        length = _ESCAPE_LENGTHS.get(raw[found + 1 : found + 2], 2)
+        if length == 6 and raw.startswith("\\u", found + 6) and 0xD800 <= _hex(raw, found + 2) < 0xDC00:
+            length = 12  # a surrogate pair is one character
+        position = found + length
+        decoded += 1
+        marks.append(Mark(decoded, line, column + position - start))
+        found = raw.find("\\", position, end)
+    return tuple(marks)
+
+
+def _hex(raw: str, start: int) -> int:
+    try:
+        return int(raw[start : start + 4], 16)
+    except ValueError:
+        return -1

@@ -76,7 +76,9 @@ class Candidate:
     origin: Origin | None = None
     reason: str | None = None
     line: int | None = None
-    marks: tuple[Mark, ...] = ()
+    # Where the text is written, not what it is: two candidates with the same text and
+    # origin are one value (the extractor keeps one reference per place).
+    marks: tuple[Mark, ...] = field(default=(), compare=False)
 
     def position(self, offset: int) -> tuple[int | None, int | None]:
         """The line and column where the character at `offset` of `text` is written.

@@ -19,7 +19,7 @@ from .catalog import Catalog
 from .config import ModelPolicy, Settings
 from .confine import Gate, RootError, withheld
 from .deadline import Deadline, ScanTimeout
-from .discover import SourceFile, discover, read_text
+from .discover import SourceFile, discover, not_a_template, read_text
 from .extract import extract
 from .model import Finding, ParsedFile, Problem, Reference, Report, Resource, ScannedText, Suppression
 from .report.safe import clean
@@ -274,9 +274,13 @@ class _TerraformScan:
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
                       gate: Gate) -> tuple[str, ParsedFile] | None:
     """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
+    if not_a_template(src.path.name):
+        return None
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
-        return ("template", ParsedFile(src.display, problems=(problem,))) if problem and _looks_like_iac(src) else None
+        if problem is None or not _looks_like_iac(src, settings.max_file_bytes):
+            return None
+        return "template", ParsedFile(src.display, problems=(problem,))
     if not _may_reference(text, settings):
         return None
     if looks_like_plan(text):
@@ -300,13 +304,21 @@ def _may_reference(text: str, settings: Settings) -> bool:
     return prefilter.mentions_model(text.encode()) or prefilter.mentions_model(given) or "DefinitionUri" in text
 
 
-def _looks_like_iac(src: SourceFile) -> bool:
+def _looks_like_iac(src: SourceFile, limit: int) -> bool:
+    """Whether a YAML or JSON file that cannot be read may be a template or a plan.
+
+    One too large to read fails closed: a template's `AWS::` can sit past any head worth
+    reading (a long Description, Parameters or Metadata first), so only a name known to
+    hold something else (a package manifest, CDK's asset manifests) clears it. Text that
+    is not UTF-8 is reported when its head says CloudFormation.
+    """
     try:
         with src.path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
             head = handle.read(65536)  # never the whole file: it may be gigabytes
     except OSError:
         return True
-    return b"AWSTemplateFormatVersion" in head or b"AWS::" in head
+    return size > limit or b"AWSTemplateFormatVersion" in head or b"AWS::" in head
 
 
 def _check_cache_dir(settings: Settings, gate: Gate) -> None:

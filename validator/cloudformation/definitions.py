@@ -16,7 +16,7 @@ from ..confine import Gate
 from ..discover import read_text
 from ..model import Leaf, Origin, Problem, Span
 from .load import LoadError, Node, load, load_json
-from .resolve import Part, Resolver, literal, to_candidates
+from .resolve import Part, Resolver, elsewhere, literal, to_candidates
 
 SUBSTITUTING_TYPES = frozenset(
     {"AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine", "AWS::Bedrock::Flow"}
@@ -65,8 +65,7 @@ def substitutions(resolver: Resolver, properties: Node, file: str) -> dict[str, 
         parts = []
         for part in resolver.parts(node):
             origin = part.origin or Origin(file, node.line)
-            parts.append(replace(part, origin=replace(origin, chain=(*origin.chain, step)),
-                                 line=None))
+            parts.append(elsewhere(part, replace(origin, chain=(*origin.chain, step))))
         result[name] = parts
     return result
 

@@ -9,9 +9,13 @@ so an alias bomb fails fast instead of exhausting memory later.
 
 from __future__ import annotations
 
+import bisect
+import re
+
 import yaml
 
-from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json
+from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json, string_marks
+from ..model import Mark
 
 # libyaml does the scanning, parsing and composing in C when it is present.
 _YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -31,6 +35,7 @@ _FN_TAGS = frozenset(
         "And", "Or", "Not",
     }
 )
+_ALIAS = re.compile(r"\*[^\s,\[\]{}]+")
 
 def load(text: str, prefer_json: bool) -> Node:
     """Load YAML or JSON; JSON first when the caller expects it (it gives better errors)."""
@@ -73,7 +78,7 @@ def load_yaml(text: str) -> Node:
     aliases_possible = "&" in text  # no anchor, no alias
     if aliases_possible:
         _check_aliases(root)
-    return _YamlConverter(aliases_possible).convert(root)
+    return _YamlConverter(text, aliases_possible).convert(root)
 
 
 def _check_aliases(root: yaml.Node) -> None:
@@ -138,7 +143,9 @@ def _end_line(mark: yaml.Mark) -> int:
 class _YamlConverter:
     """Turns composed PyYAML nodes into `Node`s, counting nodes and expanding aliases."""
 
-    def __init__(self, aliases_possible: bool = True) -> None:
+    def __init__(self, text: str, aliases_possible: bool = True) -> None:
+        self.text = text
+        self.line_starts: list[int] = []
         self.count = 0
         self.alias_nodes = 0
         # Alias bookkeeping is only needed when the text has an anchor (`&`) at all.
@@ -147,8 +154,11 @@ class _YamlConverter:
         self.active: set[int] = set()  # nodes being converted: a revisit is a cycle
 
     def convert(
-        self, node: yaml.Node, depth: int = 0, key: yaml.Node | None = None, via_alias: bool = False
+        self, node: yaml.Node, depth: int = 0, key: yaml.Node | None = None, via_alias: bool = False,
+        site: tuple[int, int] | None = None, after: int = 0,
     ) -> Node:
+        """`site` is the alias this node is reached through: every copy is reported there,
+        never at its anchor. `after` is where in the text an alias to this node may start."""
         start = node.start_mark
         line, column = start.line + 1, start.column + 1
         if depth > MAX_DEPTH:
@@ -157,28 +167,51 @@ class _YamlConverter:
         if self.count > MAX_NODES:
             raise LoadError(f"more than {MAX_NODES} values", line, column)
         if self.aliases_possible:
+            reached = via_alias
             via_alias = self._track(node, line, column, via_alias)
+            if via_alias and not reached:
+                site = self._alias_site(after)
+        converted = self._convert(node, depth, key, via_alias, site)
+        if site is None:
+            return converted
+        return _at_site(converted, site, keep_key=key is not None and (line, column) != site)
+
+    def _alias_site(self, after: int) -> tuple[int, int] | None:
+        """Line and column of the first alias (`*name`) in the text from `after` on."""
+        found = _ALIAS.search(self.text, after)
+        if found is None:
+            return None
+        if not self.line_starts:
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self.line_starts, found.start())
+        return line, found.start() - self.line_starts[line - 1] + 1
+
+    def _convert(self, node: yaml.Node, depth: int, key: yaml.Node | None, via_alias: bool,
+                 site: tuple[int, int] | None) -> Node:
+        start = node.start_mark
+        line, column = start.line + 1, start.column + 1
         key_line = key.start_mark.line + 1 if key is not None else 0
         key_column = key.start_mark.column + 1 if key is not None else 0
         tag = node.tag or ""
         if tag.startswith("!") and not tag.startswith("!!"):
-            return self._short_form(node, tag[1:], depth, key_line, key_column, via_alias)
+            return self._short_form(node, tag[1:], depth, key_line, key_column, via_alias, site)
         if isinstance(node, yaml.ScalarNode):
             value: Value = node.value
             style = node.style
             if not style and value in _YAML_NULLS and tag.endswith(":str"):
                 value = None
             text_line = line + 1 if style in ("|", ">") else line
+            marks = self._marks(node, text_line) if isinstance(value, str) else ()
             return Node(value, line, column, _end_line(node.end_mark), text_line, key_line,
-                        key_column)
+                        key_column, marks)
         ident = id(node)
         self.active.add(ident)
         try:
             if isinstance(node, yaml.SequenceNode):
-                items = [self.convert(item, depth + 1, via_alias=via_alias) for item in node.value]
+                items = self._sequence(node, depth, via_alias, site)
                 value, end = items, _collection_end(node, items)
             else:
-                value, end = self._mapping(node, depth, via_alias)
+                value, end = self._mapping(node, depth, via_alias, site)
         finally:
             self.active.discard(ident)
         return Node(value, line, column, end, line, key_line, key_column)
@@ -200,7 +233,49 @@ class _YamlConverter:
                 )
         return via_alias
 
-    def _mapping(self, node: yaml.MappingNode, depth: int, via_alias: bool) -> tuple[Value, int]:
+    def _sequence(self, node: yaml.SequenceNode, depth: int, via_alias: bool,
+                  site: tuple[int, int] | None) -> list[Node]:
+        items = []
+        after = node.start_mark.index
+        for item in node.value:
+            converted = self.convert(item, depth + 1, via_alias=via_alias, site=site, after=after)
+            # An alias item ends where its `*name` does, not where its anchor's value does.
+            after = max(after + 1, item.end_mark.index if item.start_mark.index >= after else after + 1)
+            items.append(converted)
+        return items
+
+    def _marks(self, node: yaml.ScalarNode, text_line: int) -> tuple[Mark, ...]:
+        """Where each part of a scalar's text is written (see `model.Mark`)."""
+        start, end = node.start_mark, node.end_mark
+        line = start.line + 1
+        style = node.style
+        if style == "|":
+            return self._literal_marks(node.value, start.index, text_line)
+        if start.line != end.line:
+            # Folded text: its newlines are blank lines of the file, so lines are approximate.
+            return (Mark(0, text_line if style == ">" else line, None, True),)
+        # The start mark includes an anchor or tag (`&model anthropic...`); the text ends
+        # at the end mark.
+        opening = self.text.find(style, start.index, end.index) if style else -1
+        if opening < 0:  # plain text (a tagged plain scalar is copied as quoted: see _untagged)
+            return (Mark(0, line, end.column + 1 - len(node.value)),)
+        column = start.column + opening - start.index + 2
+        if style == '"':
+            return string_marks(self.text, opening + 1, end.index - 1, line, column)
+        return _single_quoted_marks(node.value, line, column)
+
+    def _literal_marks(self, value: str, start: int, text_line: int) -> tuple[Mark, ...]:
+        """A `|` block: each line of the text is a line of the file, after the indentation."""
+        body = self.text[self.text.find("\n", start) + 1 :]
+        indent = next((len(raw) - len(raw.lstrip(" ")) for raw in body.split("\n", 50) if raw.strip()), 0)
+        marks, offset = [], 0
+        for number, piece in enumerate(value.split("\n")):
+            marks.append(Mark(offset, text_line + number, indent + 1))
+            offset += len(piece) + 1
+        return tuple(marks)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, via_alias: bool,
+                 site: tuple[int, int] | None) -> tuple[Value, int]:
         result: dict[str, Node] = {}
         first_line: dict[str, int] = {}
         merged: list[Node] = []
@@ -211,30 +286,33 @@ class _YamlConverter:
             name = key_node.value
             if name == "<<" and not key_node.style:
                 # Merge keys (SAM CLI accepts them): explicit keys below still win.
-                merged.extend(self._merge_sources(value_node, depth, via_alias))
+                merged.extend(self._merge_sources(value_node, depth, via_alias, site, key_node.end_mark.index))
                 continue
             if name in first_line:
                 raise LoadError(
                     f"duplicate key '{name}' (first at line {first_line[name]})", kline, kcol
                 )
             first_line[name] = kline
-            result[name] = self.convert(value_node, depth + 1, key_node, via_alias)
+            result[name] = self.convert(value_node, depth + 1, key_node, via_alias, site, key_node.end_mark.index)
         for source in merged:
             for name, child in source.value.items():  # type: ignore[union-attr]
                 result.setdefault(name, child)
         return result, _collection_end(node, list(result.values()))
 
-    def _merge_sources(self, node: yaml.Node, depth: int, via_alias: bool) -> list[Node]:
+    def _merge_sources(self, node: yaml.Node, depth: int, via_alias: bool, site: tuple[int, int] | None,
+                       after: int) -> list[Node]:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        converted = [self.convert(s, depth + 1, via_alias=via_alias) for s in sources]
+        if isinstance(node, yaml.SequenceNode):
+            converted = self._sequence(node, depth, via_alias, site)
+        else:
+            converted = [self.convert(node, depth + 1, via_alias=via_alias, site=site, after=after)]
         if not all(c.is_map for c in converted):
             raise LoadError("a YAML merge key (<<) needs a mapping", line, column)
         return converted
 
     def _short_form(
         self, node: yaml.Node, name: str, depth: int, key_line: int, key_column: int,
-        via_alias: bool,
+        via_alias: bool, site: tuple[int, int] | None,
     ) -> Node:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         if name in _PLAIN_TAGS:
@@ -245,7 +323,7 @@ class _YamlConverter:
             raise LoadError(f"unknown tag !{name}", line, column)
         # Convert the tagged node as if it had no tag, then wrap it: `!Ref X` is {Ref: X}.
         node_copy = _untagged(node)
-        inner = self.convert(node_copy, depth + 1, via_alias=via_alias)
+        inner = self.convert(node_copy, depth + 1, via_alias=via_alias, site=site)
         self.seen.discard(id(node_copy))  # a temporary: its id may be reused later
         if long_name == "Fn::GetAtt" and isinstance(inner.value, str):
             # `!GetAtt Res.Attr.Sub` names resource `Res` and attribute `Attr.Sub`.
@@ -255,11 +333,29 @@ class _YamlConverter:
                 inner.line, inner.column, inner.end_line, inner.text_line,
             )
         inner = Node(
-            inner.value, inner.line, inner.column, inner.end_line, inner.text_line, line, column
+            inner.value, inner.line, inner.column, inner.end_line, inner.text_line, line, column, inner.marks
         )
         return Node(
             {long_name: inner}, line, column, inner.end_line, inner.text_line, key_line, key_column
         )
+
+
+def _at_site(node: Node, site: tuple[int, int], keep_key: bool) -> Node:
+    """A copy reached through an alias, placed at the alias."""
+    line, column = site
+    marks = (Mark(0, line, column),) if isinstance(node.value, str) else ()
+    key_line, key_column = (node.key_line, node.key_column) if keep_key else (line, column)
+    return Node(node.value, line, column, line, line, key_line, key_column, marks)
+
+
+def _single_quoted_marks(value: str, line: int, column: int) -> tuple[Mark, ...]:
+    """`'it''s'`: each doubled quote is one character of the text."""
+    marks = [Mark(0, line, column)]
+    found = value.find("'")
+    while found >= 0:
+        marks.append(Mark(found + 1, line, column + found + 1 + len(marks)))
+        found = value.find("'", found + 1)
+    return tuple(marks)
 
 
 def _untagged(node: yaml.Node) -> yaml.Node:

@@ -9,12 +9,14 @@ is nothing but placeholders becomes an unresolved `Candidate` with the reason.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from ..model import Candidate, Origin
+from ..model import Candidate, Mark, Origin
+from ..textmarks import at, joined, point, sliced
 from .load import LoadError, Node
 from .options import TemplateOptions
 
@@ -40,7 +42,8 @@ class Part:
     """One possible value while resolving.
 
     `reason` explains the first placeholder left in `text`; `known` is False when the text
-    holds nothing resolved (only placeholders and punctuation).
+    holds nothing resolved (only placeholders and punctuation). `marks` say where the
+    text is written (see `model.Mark`).
     """
 
     text: str
@@ -48,11 +51,12 @@ class Part:
     line: int | None = None
     reason: str | None = None
     known: bool = True
+    marks: tuple[Mark, ...] = ()
 
     def candidate(self) -> Candidate:
         if self.reason is not None and not self.known:
             return Candidate(None, self.origin, self.reason)
-        return Candidate(self.text, self.origin, self.reason, self.line)
+        return Candidate(self.text, self.origin, self.reason, self.line, self.marks)
 
 
 def _has_content(text: str) -> bool:
@@ -63,14 +67,20 @@ def placeholder(name: str, reason: str) -> Part:
     return Part("${" + name + "}", reason=reason, known=False)
 
 
-def literal(text: str, line: int | None = None) -> Part:
+def literal(text: str, line: int | None = None, marks: tuple[Mark, ...] = ()) -> Part:
     """A string as written, with any `{{resolve:...}}` dynamic reference made a placeholder."""
     found = _DYNAMIC_REFERENCE.search(text)
     if found is None:
-        return Part(text, None, line, None, _has_content(text))
+        return Part(text, None, line, None, _has_content(text), marks)
     reason = f"dynamic reference {found.group(0)} cannot be resolved statically"
     shown = _DYNAMIC_REFERENCE.sub(lambda m: "${resolve:" + m.group(1) + "}", text)
-    return Part(shown, None, line, reason, _has_content(_DYNAMIC_REFERENCE.sub("", text)))
+    # The text's length changed: its first mark says where it starts.
+    return Part(shown, None, line, reason, _has_content(_DYNAMIC_REFERENCE.sub("", text)), marks[:1])
+
+
+def elsewhere(part: Part, origin: Origin | None) -> Part:
+    """The part as a value written at `origin`, no longer where it is used."""
+    return replace(part, origin=origin, line=None, marks=())
 
 
 class ExpansionError(LoadError):
@@ -99,6 +109,11 @@ def combine(pieces: Iterable[list[Part]], budget: Budget, separator: str = "") -
     for combo in itertools.islice(itertools.product(*choices), MAX_CANDIDATES):
         # Counted before the text is built: a bomb stops here, not in a memory error.
         budget.spend(sum(len(p.text) for p in combo) + len(separator) * (len(combo) - 1))
+        pieces_marks = []
+        for number, p in enumerate(combo):
+            if number and separator:
+                pieces_marks.append((separator, ()))
+            pieces_marks.append((p.text, p.marks))
         result.append(
             Part(
                 separator.join(p.text for p in combo),
@@ -106,6 +121,7 @@ def combine(pieces: Iterable[list[Part]], budget: Budget, separator: str = "") -
                 next((p.line for p in combo if p.line), None),
                 next((p.reason for p in combo if p.reason), None),
                 any(p.known for p in combo) or _has_content(separator),
+                joined(pieces_marks),
             )
         )
     return result
@@ -145,6 +161,8 @@ class Resolver:
         self.mappings = _section(root, "Mappings")
         self.resources = _section(root, "Resources")
         self._visiting: set[str] = set()  # profiles being followed, against cycles
+        # Fn::ForEach loop variables in scope (`Ref: Var`, `${Var}`), innermost first.
+        self.bindings: dict[str, list[Part]] = {}
         self.budget = Budget()
         # Parameters and pseudo parameters resolve the same way at every use.
         self._names: dict[str, list[Part]] = {}
@@ -165,7 +183,7 @@ class Resolver:
         if value is None:
             return []
         if isinstance(value, str):
-            return [literal(value, node.text_line)]  # the common case: a plain string
+            return [literal(value, node.text_line, node.marks)]  # the common case: a plain string
         if isinstance(value, list):
             # A list where a string is expected: each item is a possibility.
             return dedupe(p for item in value for p in self.parts(item, depth + 1))
@@ -177,7 +195,9 @@ class Resolver:
         if handler is None:
             return [placeholder(name, f"{name} cannot be resolved statically")]
         try:
-            return dedupe(handler(self, argument, depth + 1))
+            # A value written elsewhere (a parameter, a mapping) is used here, at the call.
+            here = point(node.line, node.column)
+            return dedupe(p if p.marks else replace(p, marks=here) for p in handler(self, argument, depth + 1))
         except ExpansionError as exc:
             if exc.line is None:  # the innermost call that ran out of budget names the place
                 exc.line, exc.column = node.line, node.column
@@ -210,14 +230,22 @@ class Resolver:
             found = self._map_values(argument, depth + 1)
             if found is not None and len(found) == 1 and isinstance(found[0][0].value, list):
                 value, origin = found[0]
-                return [[replace(p, origin=origin, line=None) for p in self.parts(i, depth + 1)]
+                return [[elsewhere(p, origin) for p in self.parts(i, depth + 1)]
                         for i in value.value]  # type: ignore[union-attr]
         return None
+
+    def bound(self, name: str, values: list[Part]) -> Resolver:
+        """This resolver with an `Fn::ForEach` loop variable set to `values`."""
+        child = copy.copy(self)
+        child.bindings = {**self.bindings, name: values}
+        return child
 
     # -- names ----------------------------------------------------------------------------
 
     def name(self, name: str, depth: int) -> list[Part]:
         """What `Ref: name` (or `${name}` in Fn::Sub) stands for."""
+        if name in self.bindings:
+            return self.bindings[name]
         if name in self.parameters or name.startswith("AWS::"):
             cached = self._names.get(name)
             if cached is None:
@@ -299,8 +327,7 @@ class Resolver:
         result = []
         for part in parts:
             origin = part.origin or Origin(self.file, copy_from.line)
-            result.append(replace(part, origin=replace(origin, chain=(*origin.chain, step)),
-                                  line=None))
+            result.append(elsewhere(part, replace(origin, chain=(*origin.chain, step))))
         return result
 
     def _resource_type(self, name: str) -> str | None:
@@ -356,31 +383,41 @@ class Resolver:
                 choices = substitutions.get(found.group(1).strip())
                 if choices is None:
                     continue
-                before = part.text[position : found.start()]
-                pieces.append([Part(before, known=_has_content(before))])
-                pieces.append(choices)
+                pieces.append([_slice(part, position, found.start())])
+                # Used where `${Name}` stands; written where the substitution is.
+                here = at(part.marks, part.text, found.start())
+                pieces.append([replace(c, marks=here) for c in choices])
                 used.extend(choices)
                 position = found.end()
             if not pieces:
                 result.append(part)
                 continue
-            rest = part.text[position:]
-            pieces.append([Part(rest, known=_has_content(rest))])
+            pieces.append([_slice(part, position, len(part.text))])
             for combined in combine(pieces, self.budget):
                 # Where the value was written is where the substituted text came from.
                 origin = next((p.origin for p in used if p.origin), None) or part.origin
                 still_open = part.reason if "${" in combined.text else None
                 result.append(Part(combined.text, origin, part.line,
-                                   combined.reason or still_open, combined.known))
+                                   combined.reason or still_open, combined.known, combined.marks))
         return dedupe(result)
+
+
+def _slice(part: Part, start: int, end: int) -> Part:
+    text = part.text[start:end]
+    return Part(text, known=_has_content(text), marks=sliced(part.marks, part.text, start, end))
 
 
 def _split(parts: list[Part], separator: str | None) -> list[list[Part]] | None:
     """A fully known single string cut into list items; None otherwise."""
     if not separator or len(parts) != 1 or parts[0].reason is not None:
         return None
-    return [[replace(parts[0], text=t.strip(), known=_has_content(t))]
-            for t in parts[0].text.split(separator)]
+    whole, items, start = parts[0], [], 0
+    for piece in whole.text.split(separator):
+        lead = len(piece) - len(piece.lstrip())
+        marks = sliced(whole.marks, whole.text, start + lead, start + len(piece))
+        items.append([replace(whole, text=piece.strip(), known=_has_content(piece), marks=marks)])
+        start += len(piece) + len(separator)
+    return items
 
 
 def _section(root: Node, name: str) -> dict[str, Node]:
@@ -409,18 +446,18 @@ def _sub(r: Resolver, arg: Node, depth: int) -> list[Part]:
         pieces: list[list[Part]] = []
         position = 0
         for found in _SUB_VARIABLE.finditer(part.text):
-            before = part.text[position : found.start()]
-            pieces.append([Part(before, known=_has_content(before))])
+            pieces.append([_slice(part, position, found.start())])
             name = found.group(1).strip()
+            here = at(part.marks, part.text, found.start())
             if name.startswith("!"):  # ${!Literal} is the text ${Literal}
-                pieces.append([Part("${" + name[1:] + "}")])
+                pieces.append([Part("${" + name[1:] + "}", marks=here)])
             else:
                 if name not in cache:
                     cache[name] = _sub_variable(r, name, variables, depth)
-                pieces.append(cache[name])
+                # A value written elsewhere is used where `${Name}` stands.
+                pieces.append([p if p.marks else replace(p, marks=here) for p in cache[name]])
             position = found.end()
-        rest = part.text[position:]
-        pieces.append([Part(rest, known=_has_content(rest))])
+        pieces.append([_slice(part, position, len(part.text))])
         for combined in combine(pieces, r.budget):
             result.append(replace(combined, origin=combined.origin or part.origin, line=part.line))
     return result
@@ -431,7 +468,7 @@ def _sub_variable(r: Resolver, name: str, variables: dict[str, Node], depth: int
         return r.parts(variables[name], depth)
     if name.startswith("resolve:"):
         return [placeholder(name, f"dynamic reference {{{{{name}}}}} cannot be resolved statically")]
-    if name in r.parameters or name.startswith("AWS::") or name in r.resources:
+    if name in r.bindings or name in r.parameters or name.startswith("AWS::") or name in r.resources:
         return r.name(name, depth)
     resource, dot, attribute = name.partition(".")
     if dot and resource in r.resources:
@@ -474,7 +511,7 @@ def _find_in_map(r: Resolver, arg: Node, depth: int) -> list[Part]:
     found = r._map_values(arg, depth)
     result: list[Part] = []
     for value, origin in found or []:
-        result.extend(replace(p, origin=origin, line=None) for p in r.parts(value, depth))
+        result.extend(elsewhere(p, origin) for p in r.parts(value, depth))
     if result:
         return result
     default = _find_in_map_default(arg)

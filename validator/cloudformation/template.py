@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from ..model import Candidate, Leaf, ParsedFile, Problem, Resource, ScannedText, Span, Suppression
+from ..model import Candidate, Leaf, Origin, ParsedFile, Problem, Resource, ScannedText, Span, Suppression
 from ..suppress import make_suppression
 from .definitions import (
     FLOW_TYPE,
@@ -26,7 +26,7 @@ from .definitions import (
 from .load import LoadError, Node, load, load_json
 from .options import TemplateOptions
 from .regions import template_regions
-from .resolve import Part, Resolver, intrinsic, to_candidates
+from .resolve import Part, Resolver, elsewhere, intrinsic, placeholder, to_candidates
 
 PARAMETER_TYPE = "AWS::CloudFormation::Parameter"
 # SAM `Globals` sections and the resource types they apply to.
@@ -155,20 +155,43 @@ class _Template:
             self.problems.append(Problem(self._span(section), "Resources must be a mapping"))
             return
         for logical_id, node in section.value.items():
-            if logical_id.startswith("Fn::ForEach::"):
-                # AWS::LanguageExtensions loop: its body is read once, names unexpanded.
-                yield from self._for_each(node)
-                continue
-            resource = self._resource(logical_id, node)
-            if resource is not None:
-                yield resource
+            yield from self._entry(logical_id, node)
 
-    def _for_each(self, node: Node) -> Iterator[Resource]:
-        if isinstance(node.value, list) and len(node.value) == 3 and node.value[2].is_map:
-            for logical_id, body in node.value[2].value.items():  # type: ignore[union-attr]
-                resource = self._resource(logical_id, body)
-                if resource is not None:
-                    yield resource
+    def _entry(self, logical_id: str, node: Node) -> Iterator[Resource]:
+        if logical_id.startswith("Fn::ForEach::"):
+            yield from self._for_each(logical_id, node)
+            return
+        resource = self._resource(logical_id, node)
+        if resource is not None:
+            yield resource
+
+    def _for_each(self, loop: str, node: Node) -> Iterator[Resource]:
+        """An AWS::LanguageExtensions loop: its body once per distinct value of the collection,
+        the variable bound in the body and in the logical ID (`${Var}`, `&{Var}`)."""
+        values = node.value
+        if not isinstance(values, list) or len(values) != 3 or not values[2].is_map:
+            self.problems.append(Problem(self._span(node), f"{loop} needs [Identifier, Collection, {{Key: Value}}]"))
+            return
+        name = _text(values[0])
+        items = self.resolver.items(values[1], 0)
+        if not name or items is None:
+            # The collection cannot be known: read the body once, the variable unknown.
+            unknown = [placeholder(name or "?", f"{loop} collection cannot be resolved statically")]
+            items = [unknown]
+        outer, seen = self.resolver, set()
+        for value in (v for item in items for v in item):
+            if value.text in seen:
+                continue  # the same value twice would be the same resources twice
+            seen.add(value.text)
+            step = f"{loop} {name}"
+            origin = value.origin or Origin(self.file, value.line or values[1].line, ())
+            bound = elsewhere(value, replace(origin, chain=(*origin.chain, step)))
+            self.resolver = outer.bound(name or "?", [bound])
+            try:
+                for key, body in values[2].value.items():  # type: ignore[union-attr]
+                    yield from self._entry(_loop_key(key, name or "?", value), body)
+            finally:
+                self.resolver = outer
 
     def _resource(self, logical_id: str, node: Node) -> Resource | None:
         rtype = _text(node.get("Type"))
@@ -185,6 +208,7 @@ class _Template:
             span=Span(self.file, node.key_line or node.line, node.key_column or node.column),
             leaves=tuple(leaves),
             end_line=node.end_line,
+            construct_path=_construct_path(node),
         )
 
     def _property_leaves(self, rtype: str, properties: Node) -> list[Leaf]:
@@ -234,7 +258,7 @@ class _Template:
         if not subs and isinstance(node.value, str) and "{{resolve:" not in node.value:
             # Most values are plain strings: skip the resolver.
             return Leaf(scalar.path, self._span(node),
-                        (Candidate(node.value, None, None, node.text_line),))
+                        (Candidate(node.value, None, None, node.text_line, node.marks),))
         parts = self.resolver.parts(node)
         if subs:
             parts = self.resolver.substitute(parts, subs)
@@ -271,7 +295,7 @@ class _Template:
                 continue
             leaves = tuple(
                 Leaf(("AllowedValues",), self._span(item),
-                     (Candidate(item.value, None, None, item.text_line),))
+                     (Candidate(item.value, None, None, item.text_line, item.marks),))
                 for item in allowed.value
                 if isinstance(item.value, str)
             )
@@ -324,6 +348,19 @@ class _Template:
             until = "(not a date)"
         return make_suppression(rules, self._span(entry), until, _text(fields.get("reason")),
                                 problems=problems, resource=logical_id)
+
+
+def _construct_path(resource: Node) -> str | None:
+    """The CDK construct that generated a resource: what a CDK user searches their code for."""
+    metadata = resource.get("Metadata")
+    return _text(metadata.get("aws:cdk:path")) if metadata is not None else None
+
+
+def _loop_key(key: str, name: str, value: Part) -> str:
+    """An Fn::ForEach output key with its variable filled in; `&{Var}` keeps only alphanumerics."""
+    text = value.text if value.reason is None else name
+    alphanumeric = re.sub(r"[^A-Za-z0-9]", "", text)
+    return key.replace("${" + name + "}", text).replace("&{" + name + "}", alphanumeric)
 
 
 def _scalars(node: Node, path: tuple[str, ...], in_list: bool = False) -> Iterator[Scalar]:

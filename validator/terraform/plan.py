@@ -103,7 +103,7 @@ def _leaves(node: Node, path: tuple[str, ...], display: str, unknown: Node | Non
         if unknown is not None and unknown.value == "true":
             yield Leaf(path, Span(display, node.line), (Candidate(None, reason="known only after apply"),))
         return
-    yield Leaf(path, Span(display, node.line, node.column), (Candidate(node.value, line=node.text_line),))
+    yield Leaf(path, Span(display, node.line, node.column), (Candidate(node.value, marks=node.marks),))
 
 
 def _config_address(address: str) -> str:
@@ -172,5 +172,5 @@ def point_at_source(plan: Sequence[Resource], source: Sequence[Resource]) -> tup
 
 def _repoint(leaf: Leaf, span: Span) -> Leaf:
     origin = Origin(leaf.span.file, leaf.span.line, ("terraform plan",))
-    cands = tuple(replace(c, origin=c.origin or origin, line=None) for c in leaf.candidates)
+    cands = tuple(replace(c, origin=c.origin or origin, line=None, marks=()) for c in leaf.candidates)
     return replace(leaf, span=span, candidates=cands)

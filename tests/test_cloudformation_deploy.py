@@ -1,0 +1,80 @@
+"""CloudFormation read as it deploys: Fn::ForEach loops, CDK cloud assemblies, templates too
+large to read (SPEC 5, 8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, by_rule, cli, scan_json
+
+CFN = FIXTURES / "cloudformation"
+
+
+def _refs(report: dict) -> list[tuple[int, int | None, str, str | None, int | None]]:
+    return [(r["line"], r["column"], r["resource"], r["model_id"], (r["origin"] or {}).get("line"))
+            for r in report["references"]]
+
+
+def test_for_each_binds_its_variable_once_per_distinct_value():
+    _, report = scan_json(str(CFN / "positions" / "foreach.yaml"), "--as-of", "2026-12-01")
+    assert _refs(report) == [
+        # `!Ref ModelId`, for each value of the literal collection (written on lines 16-17)
+        (26, 25, "Summarizeranthropicclaudev2", "anthropic.claude-v2", 16),
+        (26, 25, "Summarizerai21j2ultrav1", "ai21.j2-ultra-v1", 17),
+        # `${ModelId}` inside Fn::Sub
+        (27, 95, "Summarizeranthropicclaudev2", "anthropic.claude-v2", 16),
+        (27, 95, "Summarizerai21j2ultrav1", "ai21.j2-ultra-v1", 17),
+        # a CommaDelimitedList parameter as the collection, the variable as a FindInMap key
+        (35, 28, "fastAgent", "anthropic.claude-instant-v1", 10),
+        (35, 28, "smartAgent", "anthropic.claude-v2", 12),
+    ]
+    chain = report["references"][0]["origin"]["chain"]
+    assert chain == ["Fn::ForEach::Summarizers ModelId"]
+
+
+def test_for_each_over_an_unknown_collection_is_unresolved_not_dropped(tmp_path: Path):
+    template = tmp_path / "loop.yaml"
+    template.write_text("""AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Agents:
+    - ModelId
+    - !GetAtt Catalog.Models
+    - Agent${ModelId}:
+        Type: AWS::Bedrock::Agent
+        Properties:
+          AgentName: agent
+          FoundationModel: !Ref ModelId
+""")
+    _, report = scan_json(str(template), "--as-of", "2026-12-01")
+    [note] = by_rule(report, "BDR005")
+    assert note["line"] == 11 and "collection cannot be resolved" in note["message"]
+
+
+def test_cdk_assembly_reads_stack_templates_and_names_construct_paths():
+    _, report = scan_json(str(CFN / "cdk-app"), "--as-of", "2026-12-01", "--region", "us-east-1")
+    refs = [(r["file"], r["line"], r["column"], r["attribute_line"], r["resource"], r["construct_path"])
+            for r in report["references"]]
+    assert refs == [
+        ("cdk.out/ChatStack.template.json", 22, 49, 14, "ChatFunctionServiceRoleDefaultPolicy5A1B2C3D",
+         "ChatStack/ChatFunction/ServiceRole/DefaultPolicy/Resource"),
+        ("cdk.out/ChatStack.template.json", 50, 20, 50, "ChatFunction1234ABCD", "ChatStack/ChatFunction/Resource"),
+    ]
+    # The asset, tree and cloud-assembly manifests are not templates: no reference, no error.
+    assert {f["file"] for f in report["findings"]} == {"cdk.out/ChatStack.template.json"}
+    _, text, _ = cli("scan", str(CFN / "cdk-app"), "--as-of", "2026-12-01", "--region", "us-east-1")
+    assert "ChatFunction1234ABCD.Environment.Variables.MODEL_ID (ChatStack/ChatFunction/Resource)" in text
+
+
+def test_a_template_too_large_to_read_is_reported_whatever_its_first_bytes(tmp_path: Path):
+    # A Description long enough to push `AWS::` far past any head a scan could sniff.
+    padding = "x" * 200_000
+    (tmp_path / "big.template").write_text(
+        f'{{"Description": "{padding}", "Resources": {{"A": {{"Type": "AWS::Bedrock::Agent"}}}}}}')
+    (tmp_path / "data.json").write_text('{"rows": ["' + padding + '"]}')
+    (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "x": "' + padding + '"}')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01", "--max-file-bytes", "100000")
+    problems = {(f["file"], f["line"]): f["message"] for f in by_rule(report, "BDR000")}
+    # Unsure whether data.json is a template: it is reported (fail closed); a lock file is not.
+    assert sorted(problems) == [("big.template", 1), ("data.json", 1)]
+    assert all("over the" in message for message in problems.values())

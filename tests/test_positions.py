@@ -1,0 +1,46 @@
+"""A reference names the line and column of the text that holds the model (SPEC 8):
+the `Fn::Join` element, the alias use site, the line inside a block scalar; escapes in a
+one-line string move no line. A suppression on one of those lines covers that reference only."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES, scan_json
+
+POSITIONS = FIXTURES / "cloudformation" / "positions"
+
+
+def _refs(report: dict) -> list[tuple[str, int, int | None, int | None, str | None]]:
+    return [(r["file"].rsplit("/", 1)[-1], r["line"], r["column"], r["attribute_line"], r["model_id"])
+            for r in report["references"]]
+
+
+def _written_at(file: str, line: int, column: int, model: str) -> bool:
+    text = (POSITIONS / file).read_text(encoding="utf-8").splitlines()[line - 1]
+    return text[column - 1:].startswith(model)
+
+
+def test_cdk_join_and_escaped_strings_point_at_the_model():
+    _, report = scan_json(str(POSITIONS / "cdk-policy.template.json"), "--as-of", "2026-12-01")
+    name = "cdk-policy.template.json"
+    assert _refs(report) == [
+        (name, 23, 31, 11, "anthropic.claude-v2"),  # the last Fn::Join element, not `Resource`
+        (name, 42, 69, 42, "anthropic.claude-instant-v1"),  # after \n, \" and \u2028: same line
+        (name, 42, 107, 42, "ai21.j2-mid-v1"),
+    ]
+    for file, line, column, _, model in _refs(report):
+        assert _written_at(file, line, column, model)
+
+
+def test_yaml_alias_is_reported_where_it_is_used_and_the_anchor_suppression_stays_there():
+    _, report = scan_json(str(POSITIONS / "alias.yaml"), "--as-of", "2026-12-01")
+    assert _refs(report) == [
+        ("alias.yaml", 11, 33, 11, "anthropic.claude-v2"),
+        ("alias.yaml", 19, 21, 19, "anthropic.claude-v2"),  # `*chat_model`, not the anchor
+        ("alias.yaml", 20, 34, 20, "anthropic.claude-instant-v1"),  # a double-quoted escape
+        ("alias.yaml", 27, 51, 22, "ai21.j2-ultra-v1"),  # inside ZipFile: |
+    ]
+    suppressed = {(f["resource"], f["line"]): f["suppressed"] for f in report["findings"]}
+    assert suppressed == {("Summarizer", 11): True, ("Translator", 19): False,
+                          ("Translator", 20): False, ("Translator", 27): False}
+    for file, line, column, _, model in _refs(report)[2:]:
+        assert _written_at(file, line, column, model)
