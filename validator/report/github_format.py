@@ -77,9 +77,8 @@ def _left_out(missing: Counter[str]) -> str:
              for level in LEVELS if missing[level]]
     total = sum(missing.values())
     return (f"::notice title=iac-check{escape_property(': ')}{total} more not annotated::"
-            f"GitHub shows {PER_LEVEL} annotations of each level per step; {', '.join(parts)} more are in the "
-            "SARIF report (code scanning) and the Markdown report (job summary), and in this step's log "
-            "with --format text.")
+            f"GitHub shows {PER_LEVEL} annotations of each level per step: {', '.join(parts)} more are in the "
+            "SARIF report (code scanning) and the Markdown report (job summary).")
 
 
 def render(report: Report, options: RenderOptions) -> str:
