@@ -194,9 +194,8 @@ class _Ledger:
         file, line = lit.span.file, lit.span.line
         if any(_same(lit.raw, self._refs[i].raw) for i in self._written.get((file, line), ())):
             return True
-        # Only the attribute that holds the literal: another part of the same block (a
-        # variable's default beside its type) is settled, and its origin moved, by `settle`.
-        return any(_same(lit.raw, self._refs[i].raw) for i in self._within(file, _innermost(text.regions, line)[:1]))
+        return any(_same(lit.raw, self._refs[i].raw)
+                   for region in _holding(text.regions, line) for i in self._written.get((file, region.start), ()))
 
     def refined(self) -> list[Reference]:
         return self._refs
