@@ -93,7 +93,8 @@ def test_an_entry_not_selected_is_a_mention(tmp_path: Path):
         'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
         '  foundation_model = local.models[var.env]\n}\n')})
     [ref] = report["references"]
-    assert (ref["line"], ref["origin"]["line"], ref["model_id"]) == (14, 6, "anthropic.claude-3-5-sonnet-20240620-v1:0")
+    # The origin is the entry's own line, not the map's.
+    assert (ref["line"], ref["origin"]["line"], ref["model_id"]) == (14, 7, "anthropic.claude-3-5-sonnet-20240620-v1:0")
     assert [(m["line"], m["reason"].split(" (")[0]) for m in report["mentions"]] == [
         (8, "another entry of the same value is the one used")]
 

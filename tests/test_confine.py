@@ -85,6 +85,11 @@ resource "aws_bedrockagent_agent" "git_config" {{
   foundation_model = file("${{path.module}}/../../.git/config")
 }}
 
+resource "aws_bedrockagent_agent" "backend" {{
+  agent_name       = "backend"
+  foundation_model = file("${{path.module}}/.terraform/terraform.tfstate")
+}}
+
 resource "aws_bedrockagent_agent" "proc" {{
   agent_name       = "proc"
   foundation_model = file("/proc/self/environ")
@@ -156,6 +161,8 @@ def hostile(tmp_path: Path) -> Path:
     (prod / "linked_module").symlink_to(outside, target_is_directory=True)
     manifest = prod / ".terraform" / "modules"
     manifest.mkdir(parents=True)
+    (prod / ".terraform" / "terraform.tfstate").write_text(json.dumps({"backend": {"config": {"secret_key": SECRET}},
+                                                                     "model": "anthropic.claude-v1"}))
     (manifest / "modules.json").write_text(json.dumps({"Modules": [
         {"Key": "", "Source": "", "Dir": "."},
         {"Key": "installed", "Source": "registry.terraform.io/example/agent/aws", "Dir": str(outside)}]}))
@@ -207,6 +214,7 @@ def test_refused_reads_are_unknown_values_naming_the_path(hostile):
     assert "secret.txt" in unknown["aws_bedrockagent_agent.relative"]
     assert "inside a .git directory" in unknown["aws_bedrockagent_agent.git_config"]
     assert "system directory" in unknown["aws_bedrockagent_agent.proc"]
+    assert "inside .terraform" in unknown["aws_bedrockagent_agent.backend"]
     # A module outside the repository, from a relative source or from modules.json, is not
     # read: the model given to it is where the reviewer can see it.
     assert "outside the project root" in unknown["module.escape"]
@@ -295,6 +303,10 @@ def test_gate_boundaries(tmp_path):
     assert not gate.allows(tmp_path / "repo-sibling" / "x.tf")
     assert "inside a .git directory" in (gate.refusal(root / ".git" / "config") or "")
     assert gate.allows(root / ".github" / "workflows" / "ci.yml")
+    assert gate.allows(root / "env" / ".terraform" / "modules" / "chat" / "main.tf")
+    assert "inside .terraform" in (gate.refusal(root / "env" / ".terraform" / "terraform.tfstate") or "")
+    assert "Terraform state" in (gate.refusal(root / "env" / "terraform.tfstate") or "")
+    assert "Terraform state" in (gate.refusal(root / "terraform.tfstate.backup") or "")
     assert "system directory" in (Gate.at("/").refusal("/proc/self/environ") or "")
     os.symlink(tmp_path, root / "up")
     assert not gate.allows(root / "up" / "secret.txt")

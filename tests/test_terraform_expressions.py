@@ -21,7 +21,7 @@ def test_for_each_instances_with_an_optional_default(tf_fixture):
     # `triage` sets no model: the type's optional() default is its model.
     assert _refs(_scan(tf_fixture), "foundation_model")[:2] == [
         ("main.tf", 49, "anthropic.claude-v2:1", 10),
-        ("main.tf", 49, "anthropic.claude-3-haiku-20240307-v1:0", 10),
+        ("main.tf", 49, "anthropic.claude-3-haiku-20240307-v1:0", 7),  # written in the type
     ]
 
 
@@ -52,8 +52,8 @@ def test_indexed_references_splats_and_the_workspace(tf_fixture):
         "amazon.titan-text-lite-v1", "meta.llama3-70b-instruct-v1:0"]
     # A map looked up by the workspace: every workspace's model.
     assert _refs(report, "environment.variables.STAGE_MODEL") == [
-        ("main.tf", 99, "amazon.titan-text-express-v1", 39),
-        ("main.tf", 99, "anthropic.claude-3-5-sonnet-20240620-v1:0", 39),
+        ("main.tf", 99, "amazon.titan-text-express-v1", 40),
+        ("main.tf", 99, "anthropic.claude-3-5-sonnet-20240620-v1:0", 41),
     ]
 
 

@@ -45,7 +45,8 @@ def test_a_failed_evaluation_says_what_was_missing(tf_fixture):
 def test_a_lookup_by_an_unknown_key_yields_every_value_and_the_default(tf_fixture):
     _, report = scan_json(tf_fixture("functions"), "--as-of", "2026-12-01")
     stage = [r for r in report["references"] if r["resource"] == "aws_bedrockagent_agent.by_stage"]
-    assert [(r["origin"] or {}).get("line") for r in stage] == [16, 16, None]
+    # Each map entry is traced to its own line.
+    assert [(r["origin"] or {}).get("line") for r in stage] == [17, 18, None]
 
 
 def _eval(source: str) -> list[Val]:

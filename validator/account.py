@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .model import Mention, Reference, Region, ScannedText, Span
+from .model import Mention, Origin, Reference, Region, ScannedText, Span
 from .modelid import ARN_HEAD, ARN_REST, GEO_PREFIXES, MODEL_KINDS, PROVIDERS, could_mention_model, parse_model
 
 _ID = (
@@ -85,10 +85,16 @@ def account(texts: Iterable[ScannedText], refs: Sequence[Reference], default_reg
     added: list[Reference] = []
     for text in texts:
         for lit in literals(text):
-            settled = ledger.settle(text, lit)
-            if settled is True:
+            if ledger.exact(text, lit):
                 continue
-            reason = _quiet_reason(text, lit) or settled or None
+            # Text in a description or a comment is a mention even where the same model is
+            # used nearby: the use is a reference of its own.
+            reason = _quiet_reason(text, lit)
+            if reason is None:
+                settled = ledger.settle(text, lit)
+                if settled is True:
+                    continue
+                reason = settled or None
             if reason:
                 mentions.setdefault((lit.span.file, lit.span.line, lit.raw), Mention(lit.span, lit.raw, reason))
             else:
@@ -115,34 +121,51 @@ class _Ledger:
         self._at: dict[tuple[str, int], list[Reference]] = {}
         self._written: dict[tuple[str, int], list[int]] = {}
         self._raws: set[str] = set()
-        self._by_file: dict[str, list[Reference]] = {}
+        self._in_file: dict[str, list[int]] = {}
         for i, ref in enumerate(self._refs):
-            self._by_file.setdefault(ref.span.file, []).append(ref)
+            self._in_file.setdefault(ref.span.file, []).append(i)
             self._at.setdefault((ref.span.file, ref.span.line), []).append(ref)
             if ref.origin is not None:
                 self._written.setdefault((ref.origin.file, ref.origin.line), []).append(i)
             if ref.raw:
                 self._raws.add(ref.raw)
 
+    def exact(self, text: ScannedText, lit: Literal) -> bool:
+        """A reference at the literal's line, or an origin written there."""
+        here = self._at.get((lit.span.file, lit.span.line), ())
+        return any(_same(lit.raw, ref.raw) for ref in here) or self._origin(text, lit)
+
     def settle(self, text: ScannedText, lit: Literal) -> bool | str:
-        """True when a reference or an origin accounts for the literal; a reason when the
-        value holding it was followed and another of its entries was used; else False."""
+        """True when a reference accounts for the literal from elsewhere in its block; a
+        reason when the value holding it was followed and another of its entries was used;
+        else False."""
         file, line = lit.span.file, lit.span.line
         here = self._at.get((file, line), [])
-        if any(_same(lit.raw, ref.raw) for ref in here) or self._origin(text, lit):
-            return True
         holding = _holding(text.regions, line)
         # The same model used by the block that holds the literal: a value written over
         # several lines and used at its attribute's line (jsonencode), a `for_each` value.
         outer = max(holding, key=lambda r: r.end - r.start, default=None)
-        if outer is not None and any(_same(lit.raw, ref.raw) for ref in self._by_file.get(file, ())
-                                     if outer.start <= ref.span.line <= outer.end):
-            return True
-        # ... or by a value that came from the same declaration (an optional() default in
-        # a variable's type, used through its default).
-        if outer is not None and any(_same(lit.raw, self._refs[i].raw) for start in range(outer.start, outer.end + 1)
-                                     for i in self._written.get((file, start), ())):
-            return True
+        if outer is not None:
+            users = [i for i in self._in_file.get(file, ()) if outer.start <= self._refs[i].span.line <= outer.end
+                     and _same(lit.raw, self._refs[i].raw)]
+            for i in users:
+                if self._refs[i].origin is None:
+                    # Used on another line than the one it is written on: that is its origin.
+                    self._refs[i] = replace(self._refs[i], origin=Origin(file, line))
+            if users:
+                return True
+        # ... or by a value that came from another part of the same declaration (an
+        # optional() default in a variable's type, used through its default): the value
+        # was written here, so its origin is this line.
+        if outer is not None:
+            written = [i for start in range(outer.start, outer.end + 1) for i in self._written.get((file, start), ())
+                       if _same(lit.raw, self._refs[i].raw)]
+            for i in written:
+                origin = self._refs[i].origin
+                if origin is not None:
+                    self._refs[i] = replace(self._refs[i], origin=replace(origin, line=line))
+            if written:
+                return True
         if "${" in lit.raw:
             # A template such as `foundation-model/${var.model}` holds no model itself: it is
             # a step of whichever reference it built.
@@ -153,12 +176,17 @@ class _Ledger:
         # configuration took from it (by resource address for a plan), not line by line.
         if text.syntax in ("read", "plan") and any(_same(lit.raw, raw) for raw in self._raws):
             return True
-        starts = [line, *(r.start for r in holding)]
-        if any(_resolved(ref) for ref in here) or any(
-            _resolved(self._refs[i]) for start in starts for i in self._written.get((file, start), ())
-        ):
+        written = (*self._written.get((file, line), ()), *self._within(file, holding))
+        if any(_resolved(ref) for ref in here) or any(_resolved(self._refs[i]) for i in written):
             return _NOT_SELECTED
         return False
+
+    def _within(self, file: str, holding: Sequence[Region]) -> Iterator[int]:
+        """References written inside the regions: an entry of a map literal is the origin of
+        the values taken from it, at its own line."""
+        for region in holding:
+            for start in range(region.start, region.end + 1):
+                yield from self._written.get((file, start), ())
 
     def _origin(self, text: ScannedText, lit: Literal) -> bool:
         """Written here: an origin at the literal's line, or at the line of the attribute
@@ -166,8 +194,7 @@ class _Ledger:
         file, line = lit.span.file, lit.span.line
         if any(_same(lit.raw, self._refs[i].raw) for i in self._written.get((file, line), ())):
             return True
-        return any(_same(lit.raw, self._refs[i].raw)
-                   for region in _holding(text.regions, line) for i in self._written.get((file, region.start), ()))
+        return any(_same(lit.raw, self._refs[i].raw) for i in self._within(file, _holding(text.regions, line)))
 
     def refined(self) -> list[Reference]:
         return self._refs

@@ -17,8 +17,9 @@ so callers check a directory once rather than each file in it.
 The root is `--root DIR`; else, for each scanned path, the git work tree holding it (the
 nearest directory above it with a `.git` directory or file, found without running git);
 else the scanned path itself (a scanned file: its directory). Inside the root the gate
-still refuses `.git` directories (a CI checkout keeps its token in `.git/config`) and the
-kernel's pseudo-file systems. FIFOs, sockets and devices are refused by `read_text`.
+still refuses `.git` directories (a CI checkout keeps its token in `.git/config`), Terraform
+state and `.terraform` outside its `modules` (backend settings), and the kernel's pseudo-file
+systems. FIFOs, sockets and devices are refused by `read_text`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .model import Problem, Span
 # included) or never ends.
 _SYSTEM = ("/proc", "/sys", "/dev")
 _METADATA = ".git"
+_STATE = (".tfstate", ".tfstate.backup")
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 
 
@@ -76,9 +78,7 @@ class Gate:
         root = next((r for r in self.roots if _within(real, r)), None)
         if root is None:
             return f"outside {self.label} {self.describe()}"
-        if _METADATA in real[len(root):].split(os.sep):
-            return "inside a .git directory (repository metadata)"
-        return None
+        return _private(real[len(root):].split(os.sep))
 
     def allows(self, path: str | os.PathLike[str]) -> bool:
         return self.refusal(path) is None
@@ -112,6 +112,19 @@ def work_tree(path: str) -> str:
         if parent == directory:
             return os.path.realpath(start)
         directory = parent
+
+
+def _private(parts: list[str]) -> str | None:
+    """Why files inside the project are still not read: they hold credentials, not code."""
+    if _METADATA in parts:
+        return "inside a .git directory (repository metadata)"
+    # `.terraform` keeps the backend's settings and providers beside the downloaded modules.
+    terraform = parts.index(".terraform") if ".terraform" in parts else -1
+    if terraform >= 0 and parts[terraform + 1:terraform + 2] != ["modules"]:
+        return "inside .terraform but not a downloaded module (backend settings, providers)"
+    if parts[-1].endswith(_STATE):
+        return "Terraform state (it holds secrets in plain text)"
+    return None
 
 
 def _within(real: str, root: str) -> bool:

@@ -38,7 +38,9 @@ def _region(node: Node, reason: str | None, label: str) -> Region:
 
 
 def _section(name: str, node: Node) -> Iterator[Region]:
-    yield _region(node, _SECTIONS.get(name), name)
+    reason = _SECTIONS.get(name)
+    if reason is not None:  # Resources and Parameters are no one region: each entry is
+        yield _region(node, reason, name)
     if not isinstance(node.value, dict):
         return
     for key, child in node.value.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +34,9 @@ class Val:
     reason: str | None = None
     known: bool = True
     line: int | None = None
+    # For a collection: the same shape as `value` with the line each scalar was written
+    # on (None where not known), so a model in a map literal is traced to its own line.
+    lines: Any = None
 
 
 def unknown(reason: str) -> Val:
@@ -153,10 +156,9 @@ class Evaluator:
         return out
 
     def _for_known(self, node: ForX, coll: Val) -> list[Val]:
-        pairs = list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value))
         elements: list[list[tuple[Val | None, Val]]] = []
-        for key, item in pairs[:MAX_ITEMS]:
-            names = {node.value_var: Val(item, coll.origin)}
+        for key, item in members(coll)[:MAX_ITEMS]:
+            names = {node.value_var: item}
             if node.key_var:
                 names[node.key_var] = Val(key, coll.origin)
             scope = self.bind(names)
@@ -213,7 +215,7 @@ class Evaluator:
             except Exception as exc:  # any failure of a function on odd input means "unknown"
                 out += [unknown(f"{node.name}() cannot be evaluated: {_short(str(exc))}"), *_salvage(combo)]
                 continue
-            out.append(Val(value, origin=_first_origin(combo), line=None))
+            out.append(Val(value, origin=_first_origin(combo), reason=_last_reason(combo), line=None))
         return out
 
     def _try(self, node: Call) -> list[Val]:
@@ -253,16 +255,40 @@ def combos(options: list[list[Any]]) -> list[list[Any]]:
 
 
 def select(val: Val, path: tuple[str | int, ...]) -> Val:
-    """An attribute or element inside a value: `var.cfg.models[0]`."""
-    value = val.value
+    """An attribute or element inside a value: `var.cfg.models[0]`; a scalar written in a
+    collection literal takes the line it was written on as its origin's."""
+    if not val.known or not path:
+        return val
+    value, lines = val.value, val.lines
     for step in path:
-        if not val.known:
-            return val
         try:
-            value = value[int(step) if isinstance(value, list) else step]
+            key = int(step) if isinstance(value, list) else step
+            value = value[key]
         except (KeyError, IndexError, TypeError, ValueError):
             return unknown(f"attribute [{step!r}] not found")
-    return Val(value, val.origin, val.reason, val.known, val.line)
+        lines = _sub_lines(lines, key)
+    return _placed(Val(value, val.origin, val.reason, val.known, val.line), lines)
+
+
+def _sub_lines(lines: Any, key: Any) -> Any:
+    try:
+        return lines[key] if isinstance(lines, (dict, list)) else None
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _placed(val: Val, lines: Any) -> Val:
+    if isinstance(lines, int) and not isinstance(lines, bool):
+        if val.origin is not None:
+            return replace(val, origin=replace(val.origin, line=lines), lines=None)
+        return replace(val, line=lines, lines=None)
+    return replace(val, lines=lines)
+
+
+def members(val: Val) -> list[tuple[Any, Val]]:
+    """A known collection's keys (indexes for a list) and member values, each with its line."""
+    items = val.value.items() if isinstance(val.value, dict) else enumerate(val.value)
+    return [(k, _placed(Val(v, val.origin), _sub_lines(val.lines, k))) for k, v in items]
 
 
 def _distinct(vals: list[Val]) -> list[Val]:
@@ -299,11 +325,9 @@ def _by_unknown_key(name: str, combo: list[Val]) -> list[Val] | None:
 
 
 def _every(target: Val) -> list[Val]:
-    values = target.value.values() if isinstance(target.value, dict) else target.value \
-        if isinstance(target.value, list) else None
-    if values is None:
+    if not isinstance(target.value, (dict, list)):
         return [unknown("a lookup needs a map or list")]
-    return [Val(v, target.origin) for v in itertools.islice(values, MAX_CANDIDATES)]
+    return [v for _, v in members(target)[:MAX_CANDIDATES]]
 
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -347,6 +371,11 @@ def map_value(val: Val, build: Callable[[Any], Any]) -> Val:
     return replace(val, value=build(val.value)) if val.known else val
 
 
+def _last_reason(vals: Sequence[Val]) -> str | None:
+    """Why part of a value is unknown: the last part's reason, since an ARN names its model last."""
+    return next((v.reason for v in reversed(vals) if v.reason), None)
+
+
 def _first_origin(vals: Iterable[Val]) -> Origin | None:
     return next((v.origin for v in vals if v.origin is not None), None)
 
@@ -360,7 +389,7 @@ def _capped(val: Val) -> Val:
 def _join(parts: tuple[Val, ...] | list[Val], line: int) -> Val:
     if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
-    missing = next((v for v in parts if not v.known), None)
+    missing = next((v for v in reversed(parts) if not v.known), None)
     if missing is not None:
         if _has_literal_text(parts):
             # Keep the literal text around the unknown part, so an ARN with an
@@ -387,7 +416,12 @@ def _combine(options: list[list[Val]], build: Callable[[list[Any]], Any]) -> lis
     for combo in combos(options):
         # Unknown members stay inside the collection as None: one unknown tag must not
         # hide the known model IDs beside it.
-        out.append(Val(build([v.value for v in combo]), origin=_first_origin(combo), line=None))
+        # Lines are kept only for a literal written in one place: members from elsewhere
+        # carry origins of their own, whose file the lines would not be in.
+        literal = all(v.origin is None for v in combo)
+        lines = build([v.lines if v.lines is not None else v.line for v in combo]) if literal else None
+        out.append(Val(build([v.value for v in combo]), origin=_first_origin(combo), reason=_last_reason(combo),
+                       line=None, lines=lines))
     return out or [Val(build([]))]
 
 
@@ -396,8 +430,7 @@ def _index_value(target: Val, key: Val) -> list[Val]:
         return _every(target)
     if not target.known or not key.known:
         return [target if not target.known else key]
-    try:
-        value = target.value[key.value if isinstance(target.value, dict) else int(key.value)]
-    except (KeyError, IndexError, TypeError, ValueError):
+    if not isinstance(key.value, (str, int, float)) or isinstance(key.value, bool):
         return [unknown(f"index [{key.value!r}] not found")]
-    return [Val(value, origin=target.origin or key.origin)]
+    found = select(target, (key.value if isinstance(target.value, dict) else int(key.value),))
+    return [found if found.origin or not key.origin else replace(found, origin=key.origin)]

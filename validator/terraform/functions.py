@@ -26,6 +26,9 @@ import yaml
 MAX_ITEMS = 10_000
 MAX_REGEX_INPUT = 64 * 1024
 MAX_REGEX_PATTERN = 512
+# No padding, precision or indentation builds a string longer than this (a million, as the
+# evaluator keeps): `format("%999999999s", x)` would take a gigabyte and seconds.
+MAX_BUILT_CHARS = 1_000_000
 # Python's regular expressions backtrack: a quantified group that itself repeats, such as
 # `(a+)+`, can take exponential time on a short input. Those patterns are refused.
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)[*+{?]")
@@ -121,6 +124,8 @@ def format_(fmt: str, *args: Any) -> str:
         value = args[position]
         position += 1
         width, precision, flags = m.group(3), m.group(4), m.group(2)
+        if int(width or 0) > MAX_BUILT_CHARS or int(precision or 0) > MAX_BUILT_CHARS:
+            raise ValueError("the format's width or precision is too large to evaluate")
         if kind in "sv":
             text = as_text(value) if kind == "s" or not isinstance(value, str) else value
             text = text[: int(precision)] if precision else text
@@ -205,6 +210,8 @@ def substr(text: str, offset: int, length: int) -> str:
 
 
 def indent(spaces: int, text: str) -> str:
+    if int(spaces) * max(1, text.count("\n")) > MAX_BUILT_CHARS:
+        raise ValueError("the indented text is too long to evaluate")
     return text.replace("\n", "\n" + " " * int(spaces))
 
 

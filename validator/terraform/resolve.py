@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..model import Candidate, Leaf, Origin, Resource, Span
 from ..modelid import parse_model
-from .evaluate import MAX_CANDIDATES, Evaluator, Val, as_text, combos, map_value, select, unknown, with_step
+from .evaluate import (
+    MAX_CANDIDATES,
+    Evaluator,
+    Val,
+    as_text,
+    combos,
+    map_value,
+    members,
+    select,
+    unknown,
+    with_step,
+)
 from .override import merge_overrides
 from .parse import template_expr
 from .syntax import Attribute, Block, Call, ConfigFile, Expr, ListX, MapX, Ref
@@ -329,6 +340,8 @@ class Module:
                 return ids
             region = self.region_of(block) or "${?}"
             return [_derive(v, lambda t: f"arn:aws:bedrock:{region}::foundation-model/{t}") for v in ids]
+        if rtype == "aws_bedrock_inference_profile" and block.type == "data":
+            return self._profile_attribute(block, attr, scope)
         if rtype == "aws_bedrock_custom_model" and attr in ("custom_model_arn", "id"):
             region = self.region_of(block) or "${?}"
             bases = self._block_path(block, "base_model_identifier", scope) or []
@@ -336,6 +349,20 @@ class Module:
                     for v in bases]
         derived = _DERIVED.get((rtype, attr))
         return self._block_path(block, derived or attr, scope)
+
+    def _profile_attribute(self, block: Block, attr: str, scope: Evaluator) -> list[Val] | None:
+        """`data "aws_bedrock_inference_profile"`: its ARN and models come from its ID."""
+        ids = self._block_path(block, "inference_profile_id", scope) or []
+        region = self.region_of(block) or "${?}"
+        if attr in ("inference_profile_id", "id"):
+            return ids
+        if attr in ("inference_profile_arn", "arn"):
+            return [_derive(v, lambda t: t if t.startswith("arn:") else
+                            f"arn:aws:bedrock:{region}:${{?}}:inference-profile/{t}") for v in ids]
+        if attr == "models":
+            return [map_value(v, lambda t: [{"model_arn": f"arn:aws:bedrock:${{?}}::foundation-model/{_base_id(t)}"}])
+                    for v in ids]
+        return None
 
     def _block_path(self, block: Block, dotted: str, scope: Evaluator) -> list[Val] | None:
         head, _, rest = dotted.partition(".")
@@ -604,13 +631,10 @@ def _flatten(val: Val, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
     if not val.known:
         yield path, Candidate(None, None, val.reason)
         return
-    if isinstance(val.value, dict):
-        for k, v in val.value.items():
-            yield from _flatten(Val(v, val.origin, val.reason), (*path, str(k)))
-        return
-    if isinstance(val.value, list):
-        for v in val.value:
-            yield from _flatten(Val(v, val.origin, val.reason), path)
+    if isinstance(val.value, (dict, list)):
+        for k, v in members(val):
+            sub = (*path, str(k)) if isinstance(val.value, dict) else path
+            yield from _flatten(replace(v, reason=val.reason), sub)
         return
     if val.value is None:
         return
