@@ -98,3 +98,23 @@ def test_a_definition_uri_file_reports_its_models_where_they_are_written():
     # `${SummaryModelId}` / `${ReviewModel}` in the definition files; the origin is the template line
     # where the value is written (the parameter default the substitution names, the substitution).
     assert machine == {("statemachine/summarise.asl.json", 15, 21): 8, ("statemachine/review.asl.yaml", 8, 16): 52}
+
+
+def test_nested_stacks_take_their_parents_parameters_and_point_at_the_child():
+    _, report = scan_json(str(CFN / "nested"), "--as-of", "2026-12-01")
+    found = [(r["file"], r["line"], r["resource"], r["model_id"], r["origin"]["file"], r["origin"]["line"],
+              r["origin"]["chain"][-1]) for r in report["references"]]
+    assert found == [
+        # AWS::CloudFormation::Stack: the parent's `!Ref ChatModel`, written at its default
+        ("stacks/agent.yaml", 14, "AgentStack.Agent", "anthropic.claude-v2", "parent.yaml", 6,
+         "AgentStack Parameters ModelId"),
+        # AWS::Serverless::Application: a literal in the parent's Parameters
+        ("stacks/agent.yaml", 14, "SummaryApp.Agent", "anthropic.claude-instant-v1", "parent.yaml", 20,
+         "SummaryApp Parameters ModelId"),
+        # the child scanned on its own: its default
+        ("stacks/agent.yaml", 14, "Agent", "anthropic.claude-3-haiku-20240307-v1:0", "stacks/agent.yaml", 6,
+         "parameter ModelId default"),
+    ]
+    [refused] = by_rule(report, "BDR000")
+    assert (refused["file"], refused["line"]) == ("parent.yaml", 25)
+    assert "/etc/hosts is outside the project root" in refused["message"]
