@@ -68,7 +68,7 @@ def test_diff_prints_the_change_writes_nothing_and_exits_1(tmp_path: Path) -> No
     assert code == 1
     assert {p: p.read_bytes() for p in tree.iterdir()} == before
     assert f'-agent_model = "{OLD}"\n+agent_model = "{NEW}"\n' in out
-    assert out.count("--- a/") == 2
+    assert out.count("--- a/") == out.count("+++ b/") == 2
     assert "would fix terraform.tfvars:2:16" in err
 
 
@@ -110,12 +110,12 @@ def test_utf16_file_stays_utf16(tmp_path: Path) -> None:
     assert tfvars.read_bytes() == b"\xff\xfe" + text.replace(OLD, NEW).encode("utf-16-le")
 
 
-def test_refusals_each_say_why_and_change_nothing(tmp_path: Path) -> None:
+def test_refusals_each_say_why_and_change_nothing_else(tmp_path: Path) -> None:
     tree = _copy(tmp_path, "refusals")
-    before = (tree / "main.tf").read_bytes()
+    before = (tree / "main.tf").read_text()
     code, out, _ = cli("fix", str(tree), *AS_OF)
     assert code == 0
-    assert (tree / "main.tf").read_bytes() == before
+    assert (tree / "main.tf").read_text() == _edited(before, {49: (OLD, NEW)})
     assert (f"left alone main.tf:15  BDR001 {OLD}: it feeds a provisioned throughput "
             "(aws_bedrock_provisioned_model_throughput.chat): changing the model replaces a paid resource; "
             "create the new one, move traffic to it, then remove the old one") in out
@@ -253,7 +253,7 @@ def test_reports_carry_the_fix(fmt: str) -> None:
 
 def test_suppressed_and_provisioned_findings_carry_no_fix() -> None:
     _, report = scan_json(str(FIXTURES / "fix" / "refusals"), *AS_OF)
-    assert [f for f in report["findings"] if "fix" in f] == []
+    assert [f["resource"] for f in report["findings"] if "fix" in f] == ["aws_bedrockagent_agent.faq"]
 
 
 def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, ROOT, cli
 
 from validator.catalog import load_catalog
-from validator.model import Finding, Reference, Report, Span
+from validator.model import Finding, Fix, Reference, Report, Span
 from validator.report import RenderOptions, render
 from validator.report.markdown_format import COMMENT_LIMIT, timeline_section
 from validator.timeline import build
@@ -143,3 +143,23 @@ def test_mermaid_parses_every_chart(tmp_path: Path):
     assert all("2026-01-15" <= t["start"] <= t["end"] <= "2026-07-14" for t in drawn)
     assert any(t["crit"] and t["name"] == "End of life" and t["start"] == "2026-03-01" for t in drawn)
     assert parsed[0] == parsed[1]  # the report draws the same chart as `timeline`
+
+
+def test_suggested_fixes_share_the_size_budget():
+    huge = "x" * 20_000  # a minified template is one line: its suggestion would be the whole line
+    findings = tuple(Finding("BDR001", "error", "gone", Span("t.json", n, 5), resource=f"R{n}", model_id="m",
+                             fix=Fix("t.json", n, 5, "anthropic.claude-v2", "anthropic.claude-sonnet-4-5", huge))
+                     for n in range(1, 30))
+    report = Report(date(2026, 1, 15), "0.1.0", date(2026, 11, 28), 1, 1, (), findings)
+    out = render(report, "markdown", RenderOptions())
+    assert len(out) < COMMENT_LIMIT
+    assert huge not in out  # one such line alone would take a third of the comment
+    assert "more: run `iac-check fix` to see and make every edit." in out
+    assert out.count("| **error** |") == 29  # the findings themselves still fit
+
+
+def test_markdown_names_the_instances_of_a_place():
+    _, out, _ = cli("scan", str(FIXTURES / "terraform" / "instances"), "--as-of", "2026-12-01", "-f", "markdown")
+    assert "| `aws_bedrockagent_agent.this.foundation_model` |" in out
+    assert "(in 4 module instances: module.billing, module.orders, module.returns, module.support) |" in out
+    assert "a place that several module instances share counts once" in out

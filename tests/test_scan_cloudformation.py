@@ -73,8 +73,8 @@ def test_metadata_suppression_expiry_fails_closed():
 
 
 def test_non_templates_are_skipped_silently_and_broken_templates_are_bdr000():
-    _, report = scan_json(str(CFN / "not-templates"), "--as-of", "2025-09-01")
-    assert report["findings"] == [] and report["references"] == []
+    _, report = scan_json(str(CFN / "not-templates"), "--as-of", "2025-09-01", "--allow-empty")
+    assert report["findings"] == [] and report["references"] == [] and report["summary"]["files_scanned"] == 3
     _, broken = scan_json(str(CFN / "broken"), "--as-of", "2025-09-01")
     # The alias bomb holds no model text: the prefilter never parses it (nothing to hide).
     assert sorted((f["file"], f["line"]) for f in by_rule(broken, "BDR000")) == [

@@ -142,3 +142,29 @@ def test_combinations_keep_every_choice_of_every_position_when_the_product_is_to
 
 def test_keys_and_values_follow_terraform_order():
     assert fn.FUNCTIONS["keys"]({"b": 1, "a": 2}) == ["a", "b"]
+
+
+def test_an_unknown_piece_put_into_a_string_keeps_the_text_around_it():
+    # A module that rewrites the region of a default ARN: the model is still known.
+    vals = _eval('replace("arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0", '
+                 '"us-east-1", var.region)')
+    assert [(v.value, v.reason) for v in vals] == [
+        ("arn:aws:bedrock:${?}::foundation-model/amazon.titan-embed-text-v2:0", "var.region has no value")]
+    assert [v.value for v in _eval('format("%s.%s", var.provider, "claude-v2")')] == ["${?}.claude-v2"]
+    assert [v.value for v in _eval('join(var.sep, ["a", "b"])')] == ["a${?}b"]
+    # The text itself unknown is not a piece: the result is unknown.
+    assert [v.known for v in _eval('replace(var.arn, "us-east-1", "eu-west-1")')] == [False]
+
+
+def test_file_and_fileexists_read_inside_the_tree(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "agent.json").write_text('{"model": "amazon.nova-pro-v1:0"}\n')
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  path   = "${path.module}/prompts/agent.json"\n'
+        '  config = fileexists(local.path) ? jsondecode(file(local.path)) : { model = "amazon.nova-lite-v1:0" }\n'
+        '  absent = fileexists("${path.module}/prompts/none.json")\n}\n\n'
+        'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
+        '  foundation_model = local.absent ? "anthropic.claude-v2" : local.config.model\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    assert [(r["line"], r["model_id"]) for r in report["references"]] == [
+        (9, "anthropic.claude-v2"), (9, "amazon.nova-pro-v1:0"), (9, "amazon.nova-lite-v1:0")]

@@ -194,7 +194,8 @@ class _Ledger:
         file, line = lit.span.file, lit.span.line
         if any(_same(lit.raw, self._refs[i].raw) for i in self._written.get((file, line), ())):
             return True
-        return any(_same(lit.raw, self._refs[i].raw) for i in self._within(file, _holding(text.regions, line)))
+        return any(_same(lit.raw, self._refs[i].raw)
+                   for region in _holding(text.regions, line) for i in self._written.get((file, region.start), ()))
 
     def refined(self) -> list[Reference]:
         return self._refs

@@ -7,6 +7,7 @@ the model ID often lives in that map, so it is substituted before the value is h
 
 from __future__ import annotations
 
+import errno
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -112,14 +113,18 @@ def definition_file_leaves(
         return [], []
     gate = gate or Gate.at(base_dir)
     try:
-        path = (base_dir.resolve() / uri).resolve()
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-        return [], [Problem(span, f"cannot read DefinitionUri {uri}: symlink loop")]
+        # strict: from Python 3.13 a lax resolve() returns a symlink loop's own path.
+        path = (base_dir.resolve() / uri).resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []  # not there (built later): nothing to read
+    except (OSError, RuntimeError) as exc:  # a loop is RuntimeError before Python 3.13, ELOOP after
+        why = "symlink loop" if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP else exc.strerror
+        return [], [Problem(span, f"cannot read DefinitionUri {uri}: {why}")]
     refused = gate.refusal(path)
     if refused is not None:
         return [], [Problem(span, f"DefinitionUri {uri} is {refused}: not read")]
     if not path.is_file():
-        return [], []  # not there (built later): nothing to read
+        return [], []  # a directory: nothing to read
     shown = posixpath.normpath(posixpath.join(posixpath.dirname(display_path), uri))
     text, problem = read_text(path, shown, MAX_DEFINITION_FILE)
     if text is None:

@@ -65,6 +65,12 @@ _SPECIAL = ("try", "can")
 # A map or list looked up by a key that is not known statically can yield any of its
 # values, as `Fn::FindInMap` with an unknown key does.
 _BY_KEY = {"lookup": 1, "element": 1}
+# Arguments that are pieces of text put into a string: an unknown one becomes `${?}` there,
+# as in a template, so `replace(arn, "us-east-1", local.region)` keeps the model it names.
+_PIECES: dict[str, Callable[[int], bool]] = {
+    "format": lambda i: i > 0, "replace": lambda i: i == 2, "join": lambda i: i == 0,
+}
+_PIECE = "${?}"
 
 
 class Evaluator:
@@ -207,15 +213,16 @@ class Evaluator:
         out = []
         for combo in combos(args):
             missing = next((v for v in combo if not v.known), None)
-            if missing is not None:
+            if missing is not None and not _pieces_only(node.name, combo):
                 out += _by_unknown_key(node.name, combo) or [missing, *_salvage(combo)]
                 continue
             try:
-                value = func(*(v.value for v in combo))
+                value = func(*(v.value if v.known else _PIECE for v in combo))
             except Exception as exc:  # any failure of a function on odd input means "unknown"
                 out += [unknown(f"{node.name}() cannot be evaluated: {_short(str(exc))}"), *_salvage(combo)]
                 continue
-            out.append(Val(value, origin=_first_origin(combo), reason=_last_reason(combo), line=None))
+            reason = missing.reason if missing is not None else _last_reason(combo)
+            out.append(Val(value, origin=_first_origin(combo), reason=reason, line=None))
         return out
 
     def _try(self, node: Call) -> list[Val]:
@@ -315,6 +322,12 @@ def _salvage(vals: Iterable[Val]) -> list[Val]:
         if v.known and v.value is not None and could_mention_model(as_text(v.value)[:MAX_VALUE_CHARS]):
             out.append(v)
     return out
+
+
+def _pieces_only(name: str, combo: list[Val]) -> bool:
+    """Whether every unknown argument is a piece of text put into a known string."""
+    piece = _PIECES.get(name)
+    return piece is not None and all(v.known or piece(i) for i, v in enumerate(combo))
 
 
 def _by_unknown_key(name: str, combo: list[Val]) -> list[Val] | None:

@@ -124,7 +124,8 @@ class Module:
         self._cache: dict[str, list[Val]] = {}
         self._busy: set[str] = set()
         self._children: dict[str, Module | None] = {}
-        self.evaluator = Evaluator(self._lookup, {"file": self._file, "templatefile": self._templatefile})
+        self.evaluator = Evaluator(self._lookup, {"file": self._file, "templatefile": self._templatefile,
+                                                  "fileexists": self._fileexists})
         self.regions = {**regions, **self._own_regions()}
 
     def _declare(self, f: ConfigFile) -> None:
@@ -171,6 +172,17 @@ class Module:
         if text is None:
             raise ValueError(self.loader.refusal(target) or f"cannot read {path}")
         return text
+
+    def _fileexists(self, path: str) -> bool:
+        """Whether the file can be read; a file the scan may not read raises (unknown),
+        so `fileexists(x) ? file(x) : default` keeps both branches."""
+        target = Path(path) if Path(path).is_absolute() else self.root / path
+        if self.loader.read(target) is not None:
+            return True
+        refusal = self.loader.refusal(target)
+        if refusal:
+            raise ValueError(refusal)
+        return False
 
     def _templatefile(self, path: str, variables: Mapping[str, Any]) -> str:
         """Render a template file with its variables; unknown pieces stay as `${?}`."""
