@@ -465,10 +465,12 @@ def test_replacement_chain(tmp_path):
     catalog = load_catalog([user])
     assert catalog.replacement("acme.a-v1", D("2025-12-01")) == "acme.b-v1"
     assert catalog.replacement("acme.a-v1", D("2026-02-01")) == "acme.c-v1"
-    # Nothing Active down the chain: the last one is still the best advice.
-    assert catalog.replacement("acme.a-v1", D("2026-04-01"), "us-east-1") == "acme.c-v1"
+    # Nothing Active down the chain: nothing is recommended (never a Legacy or EOL version).
+    assert catalog.replacement("acme.a-v1", D("2026-04-01"), "us-east-1") is None
+    assert catalog.replacement_chain("acme.a-v1") == ("acme.b-v1", "acme.c-v1")
     # acme.c-v1 is Legacy only in us-east-1: elsewhere it is Active.
     assert catalog.replacement("acme.a-v1", D("2026-04-01"), "eu-west-1") == "acme.c-v1"
+    assert catalog.replacement("acme.a-v1", D("2026-04-01")) is None  # some region: the strictest row
     assert catalog.replacement("acme.c-v1", D("2026-04-01")) is None
     assert catalog.replacement("acme.unknown-v1", D("2026-04-01")) is None
 

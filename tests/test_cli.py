@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -194,3 +195,26 @@ def test_a_finding_merged_over_instances_names_whose_origin_it_shows():
     assert merged.endswith("(set in modules/agent/main.tf:8 for module.billing) (in 4 module instances: "
                            "module.billing, module.orders, module.returns, module.support)")
     assert alone.endswith("(set in modules/agent/main.tf:8)")
+
+
+# -- the README's usage examples run as written ------------------------------------------------
+
+def _usage_lines() -> list[list[str]]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Usage"):]
+    block = block[block.index("```sh\n") + 6:block.index("```\n", block.index("```sh\n") + 6)]
+    commands = [shlex.split(line.split("#")[0]) for line in block.splitlines() if line.startswith("iac-check ")]
+    # `[PATH ...]` is a pattern; catalog sync calls AWS; validate names a file of the reader's own.
+    return [c for c in commands if "[PATH" not in c and c[1:3] not in (["catalog", "sync"], ["catalog", "validate"])]
+
+
+@pytest.mark.parametrize("command", _usage_lines(), ids=" ".join)
+def test_each_usage_example_of_the_readme_runs_and_shows_something(command: list[str], tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    shutil.copytree(ROOT / "examples" / "terraform", tmp_path / "infra")
+    monkeypatch.chdir(tmp_path)
+    dated = command[1] in ("scan", "models", "timeline", "fix") and "--as-of" not in command
+    code, out, err = cli(*command[1:], *(("--as-of", "2026-12-01") if dated else ()))
+    assert code in (0, 1), err
+    assert out.strip() or (tmp_path / "report.json").is_file()
+    assert not re.match(r"0 models", out.splitlines()[-1] if out.strip() else ""), out

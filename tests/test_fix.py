@@ -267,3 +267,10 @@ def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) 
                  if f["rule_id"] in ("BDR001", "BDR007") and not f["suppressed"]}
     assert remaining <= explained
     assert any(line.startswith("fixed ") for line in out.splitlines())
+
+
+def test_a_model_inside_jsonencode_is_rewritten_on_its_own_line(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "jsonencode")
+    before = (tree / "main.tf").read_text()
+    cli("fix", str(tree), *AS_OF)
+    assert (tree / "main.tf").read_text() == _edited(before, {12: (ARN, NEW_ARN)})

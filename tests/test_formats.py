@@ -60,7 +60,7 @@ def test_sarif_validates_against_the_oasis_schema(outputs):
 def test_sarif_describes_every_rule_with_help_and_a_lifecycle_link(outputs):
     driver = json.loads(outputs["sarif"])["runs"][0]["tool"]["driver"]
     assert driver["name"] == "iac-check" and driver["version"]
-    assert [r["id"] for r in driver["rules"]] == [f"BDR{n:03d}" for n in range(11)]
+    assert [r["id"] for r in driver["rules"]] == [f"BDR{n:03d}" for n in range(13)]
     for rule in driver["rules"]:
         assert rule["name"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert LIFECYCLE_PAGE in rule["help"]["text"] and LIFECYCLE_PAGE in rule["help"]["markdown"]

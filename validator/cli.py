@@ -501,7 +501,7 @@ def rules() -> None:
         typer.echo("")
 
 
-@app.command(cls=Command, epilog="Examples:\n  iac-check models legacy --as-of 2026-06-01\n"
+@app.command(cls=Command, epilog="Examples:\n  iac-check models --state legacy --as-of 2026-06-01\n"
                                   "  iac-check models arn:aws:bedrock:us-west-2::foundation-model/ai21.j2-mid-v1\n"
                                   "  iac-check models --changes-since 2026-01-01")
 def models(
