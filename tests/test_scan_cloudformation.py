@@ -50,10 +50,11 @@ def test_sam_globals_and_local_state_machine_definition():
     # The Globals line is one place that both functions inherit: one finding naming both.
     functions = [f["instances"] for f in by_rule(report, "BDR001")]
     # ../outside.asl.json is outside the template's directory but inside the project root.
-    assert functions == [["ClassifyFunction", "SummariseFunction"], ["EscapingStateMachine"]]
+    assert functions == [["EscapingStateMachine"], ["ClassifyFunction", "SummariseFunction"]]
     [state_machine] = [r for r in report["references"] if r["resource"] == "SummariseStateMachine"
                        and r["attribute"] == "Definition.States.Summarise.Parameters.ModelId"]
-    assert state_machine["line"] == 39
+    # Reported in the definition file where `${SummaryModelId}` is used (SPEC 5).
+    assert (state_machine["file"], state_machine["line"]) == ("statemachine/summarise.asl.json", 15)
     assert state_machine["origin"]["chain"][-1] == "DefinitionSubstitutions SummaryModelId"
 
 

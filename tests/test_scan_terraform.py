@@ -22,7 +22,9 @@ def test_agent_on_claude_v1_is_legacy_then_eol(tf_fixture):
 def test_iam_policy_arn_inside_jsonencode_is_an_indirect_reference(tf_fixture):
     _, report = scan_json(tf_fixture("agent"), "--as-of", "2024-03-01")
     policy = [f for f in by_rule(report, "BDR001") if f["resource"] == "aws_iam_role_policy.invoke"]
-    assert [(f["line"], f["model_id"], f["region"]) for f in policy] == [(40, "anthropic.claude-v1", "us-east-1")]
+    # The line of the string inside jsonencode() that holds the ARN; `policy =` is attribute_line.
+    assert [(f["line"], f["attribute_line"], f["model_id"], f["region"]) for f in policy] == [
+        (45, 40, "anthropic.claude-v1", "us-east-1")]
 
 
 def test_exit_codes_follow_fail_on(tf_fixture):

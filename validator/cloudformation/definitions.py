@@ -104,8 +104,7 @@ def definition_file_leaves(
 ) -> tuple[list[Leaf], list[Problem]]:
     """A SAM state machine's local `DefinitionUri` file as leaves under ("Definition", ...).
 
-    Reports name the template, so each leaf sits on the DefinitionUri line and its
-    candidates' origin gives the file and line where the value is written. The file is
+    Each leaf sits in the definition file, where its value is written. The file is
     read through `gate` (default: only under `base_dir`); a refused one is a problem
     naming the path, never its content.
     """
@@ -137,9 +136,12 @@ def definition_file_leaves(
         return [], [Problem(Span(shown, exc.line or 1, exc.column), f"DefinitionUri {uri}: not valid JSON or YAML")]
     leaves = []
     for scalar in walk_plain(tree, ("Definition",)):
-        origin = Origin(shown, scalar.node.line, (f"DefinitionUri {uri}",))
-        part = replace(literal(str(scalar.node.value)), origin=origin)
-        leaves.append(Leaf(scalar.path, span, to_candidates(resolver.substitute([part], subs))))
+        # A value is reported in the definition file where it is written; `${Name}` there is
+        # where its substitution is used, with the substitution as its origin.
+        node = scalar.node
+        part = literal(str(node.value), node.text_line, node.marks)
+        leaves.append(Leaf(scalar.path, Span(shown, node.line, node.column),
+                           to_candidates(resolver.substitute([part], subs))))
     return leaves, []
 
 
