@@ -267,3 +267,17 @@ def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) 
                  if f["rule_id"] in ("BDR001", "BDR007") and not f["suppressed"]}
     assert remaining <= explained
     assert any(line.startswith("fixed ") for line in out.splitlines())
+
+
+def test_diff_context_lines_cannot_be_read_as_workflow_commands(tmp_path: Path) -> None:
+    # A heredoc line next to the model is a context line of the diff: " ::add-mask::..."
+    # would be a command to the Actions runner, which reads a line after leading spaces.
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  banner = <<EOT\n::stop-commands::forged\nEOT\n'
+        f'  model = "{OLD}"\n}}\n\n'
+        'resource "aws_bedrockagent_agent" "a" {\n  agent_name = "a"\n  foundation_model = local.model\n}\n')
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF, "--region", "us-east-1", "--diff")
+    assert code == 1
+    assert f'+  model = "{NEW}"' in out
+    assert [line for line in out.split("\n") if line.lstrip().startswith("::")] == []
+
