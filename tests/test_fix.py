@@ -281,3 +281,16 @@ def test_diff_context_lines_cannot_be_read_as_workflow_commands(tmp_path: Path) 
     assert f'+  model = "{NEW}"' in out
     assert [line for line in out.split("\n") if line.lstrip().startswith("::")] == []
 
+
+def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _copy(tmp_path, "terraform")
+
+    def refuse(_source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr("validator.fix.os.replace", refuse)
+    code, _, err = cli("fix", str(tree), *AS_OF)
+    assert code == 2
+    assert "Permission denied" in err
+    assert [p.name for p in tree.iterdir() if p.name.startswith(".")] == []

@@ -220,7 +220,10 @@ def fix(
                                                       for file, change in changes.items())))
     else:
         for file, change in changes.items():
-            fixes.write_atomically(Path(report.locations[file]), change.data)
+            try:
+                fixes.write_atomically(Path(report.locations[file]), change.data)
+            except OSError as exc:
+                raise fail(f"{report.locations[file]}: not written: {exc.strerror or exc}") from None
     typer.echo(fixes.summary(found, written=not diff), err=diff)
     raise typer.Exit(1 if diff and changes else 0)
 
