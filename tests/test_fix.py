@@ -294,3 +294,25 @@ def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path: Pat
     assert code == 2
     assert "Permission denied" in err
     assert [p.name for p in tree.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_module_terraform_init_downloaded_is_not_edited(tmp_path: Path) -> None:
+    # `terraform init` writes it again from the registry: the edit would be lost, and the
+    # summary would claim a fix that never reaches the code under review.
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n\n'
+                                      'module "bot" {\n  source = "acme/bot/aws"\n}\n')
+    installed = tmp_path / ".terraform" / "modules" / "bot"
+    installed.mkdir(parents=True)
+    module = installed / "main.tf"
+    module.write_text(f'variable "model" {{\n  default = "{OLD}"\n}}\n\n'
+                      'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
+                      '  foundation_model = var.model\n}\n')
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        '{"Modules": [{"Key": "", "Source": "", "Dir": "."}, '
+        '{"Key": "bot", "Source": "registry.terraform.io/acme/bot/aws", "Dir": ".terraform/modules/bot"}]}')
+    before = module.read_bytes()
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF)
+    assert module.read_bytes() == before
+    assert code == 0
+    assert "downloaded by terraform init" in out
+    assert "0 literal(s) edited" in out

@@ -29,6 +29,8 @@ from .modelid import find_models, geo_prefix, normalise_id
 
 DEFAULT_RULES = ("BDR001", "BDR007")
 LEGACY_RULE = "BDR002"
+DOWNLOADED = ".terraform"
+"""The directory `terraform init` keeps downloaded modules in."""
 FIXABLE_RULES = (*DEFAULT_RULES, LEGACY_RULE)
 _PAID = {
     "provisioned": "a provisioned throughput",
@@ -81,9 +83,12 @@ class _Files:
         self._locations, self._inside = locations, inside
         self._lines: dict[str, list[str] | None] = {}
 
+    def path(self, file: str) -> Path:
+        return Path(self._locations.get(file, file))
+
     def lines(self, file: str) -> list[str] | None:
         if file not in self._lines:
-            self._lines[file] = self._read(Path(self._locations.get(file, file)))
+            self._lines[file] = self._read(self.path(file))
         return self._lines[file]
 
     def _read(self, path: Path) -> list[str] | None:
@@ -200,6 +205,9 @@ def _locate(files: _Files, where: tuple[str, int], model_id: str | None, raw: st
     file, line = where
     if model_id is None:
         return "the model is not known statically"
+    if DOWNLOADED in files.path(file).parts:
+        # `terraform init` writes the module again: the edit would not last, nor reach review.
+        return f"{file} is in a module downloaded by terraform init: upgrade the module or its inputs instead"
     lines = files.lines(file)
     if lines is None:
         return f"{file} is outside the scanned tree or cannot be read"
