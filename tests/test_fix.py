@@ -316,3 +316,16 @@ def test_a_module_terraform_init_downloaded_is_not_edited(tmp_path: Path) -> Non
     assert code == 0
     assert "downloaded by terraform init" in out
     assert "0 literal(s) edited" in out
+
+
+def test_diff_splits_lines_where_the_file_does(tmp_path: Path) -> None:
+    # A bare \r inside a line is part of that line for the parsers, `fix` and `patch`:
+    # the diff must neither cut the line there nor number the lines after it differently.
+    (tmp_path / "template.yaml").write_bytes(
+        b'AWSTemplateFormatVersion: "2010-09-09"\nDescription: "one\rtwo"\nParameters:\n  M:\n'
+        b'    Type: String\n    Default: ' + OLD.encode() + b'\nResources:\n  A:\n    Type: AWS::Bedrock::Agent\n'
+        b'    Properties:\n      AgentName: a\n      FoundationModel: !Ref M\n')
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF, "--region", "us-east-1", "--diff")
+    assert code == 1
+    assert '@@ -3,7 +3,7 @@\n Parameters:\n' in out
+    assert f'-    Default: {OLD}\n+    Default: {NEW}\n' in out

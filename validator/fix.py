@@ -333,5 +333,10 @@ def summary(found: Plan, written: bool) -> str:
 
 def unified_diff(path: str, change: Change) -> str:
     """The change as a unified diff of its text (whatever the file's encoding)."""
-    old, new = change.before.splitlines(keepends=True), change.after.splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
+    return "".join(difflib.unified_diff(_lines(change.before), _lines(change.after), f"a/{path}", f"b/{path}"))
+
+
+def _lines(text: str) -> list[str]:
+    # Not str.splitlines: it also breaks at a lone \r, form feed or U+2028, where the
+    # parsers, the edits and `patch` see no line end, and the hunks would not apply.
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
