@@ -329,3 +329,15 @@ def test_diff_splits_lines_where_the_file_does(tmp_path: Path) -> None:
     assert code == 1
     assert '@@ -3,7 +3,7 @@\n Parameters:\n' in out
     assert f'-    Default: {OLD}\n+    Default: {NEW}\n' in out
+
+
+def test_diff_quotes_a_file_name_with_control_characters_as_git_does(tmp_path: Path) -> None:
+    # A name from the pull request must not colour the terminal nor start a line of its own.
+    (tmp_path / "a\x1b[31m\nb.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n\nresource "aws_bedrockagent_agent" "a" {\n'
+        f'  agent_name       = "a"\n  foundation_model = "{OLD}"\n}}\n')
+    code, out, _ = cli("fix", str(tmp_path / "a\x1b[31m\nb.tf"), *AS_OF, "--diff")
+    assert code == 1
+    assert "\x1b" not in out
+    headers = [line for line in out.split("\n") if line.startswith(("--- ", "+++ "))]
+    assert len(headers) == 2 and all(line.endswith('\\033[31m\\nb.tf"') for line in headers), headers

@@ -333,7 +333,28 @@ def summary(found: Plan, written: bool) -> str:
 
 def unified_diff(path: str, change: Change) -> str:
     """The change as a unified diff of its text (whatever the file's encoding)."""
-    return "".join(difflib.unified_diff(_lines(change.before), _lines(change.after), f"a/{path}", f"b/{path}"))
+    return "".join(difflib.unified_diff(_lines(change.before), _lines(change.after),
+                                        _quoted(f"a/{path}"), _quoted(f"b/{path}")))
+
+
+_C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
+def _quoted(name: str) -> str:
+    """A diff header's file name as git writes it: in C quotes when it holds a control or
+    invisible character (those bytes in octal), so a name cannot colour the terminal, start
+    a line of its own, or hide its text."""
+    from .report.safe import clean_keeping_lines
+
+    def escaped(ch: str) -> str:
+        if ch in _C_ESCAPES:
+            return _C_ESCAPES[ch]
+        if clean_keeping_lines(ch) != ch:
+            return "".join(f"\\{byte:03o}" for byte in ch.encode("utf-8", "surrogateescape"))
+        return ch
+
+    quoted = "".join(escaped(ch) for ch in name)
+    return name if quoted == name else f'"{quoted}"'
 
 
 def _lines(text: str) -> list[str]:
