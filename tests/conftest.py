@@ -15,7 +15,6 @@ from validator.policydata import bundled
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-SHARED = ROOT.parent / "shared"
 REPORT_SCHEMA = json.loads(bundled("schemas/report.schema.json").read_text(encoding="utf-8"))
 
 

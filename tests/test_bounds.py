@@ -127,3 +127,23 @@ def test_cache_entries_are_data_checked_on_load_else_parsed_again(tmp_path: Path
     _, report = scan_json(str(tmp_path / "tree"), "--as-of", "2026-12-01", "--cache-dir", str(tmp_path / "cache"))
     assert [r["model_id"] for r in report["references"]] == ["anthropic.claude-v2"]
     assert forged.read_bytes() != entry
+
+
+def test_a_stage_that_never_checks_its_deadline_is_ended_by_the_watchdog():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = (
+        "import time\n"
+        "from validator import deadline\n"
+        "deadline.WATCHDOG_GRACE = 0.2\n"
+        "budget = deadline.Deadline(0.2)\n"
+        "budget.check('resolving 3 of 3 Terraform root modules')\n"
+        "with budget.watchdog():\n"
+        "    time.sleep(60)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=50)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "did not finish within 0.2 s (--timeout); unfinished: resolving 3 of 3" in done.stderr

@@ -27,7 +27,7 @@ from validator.cloudformation import TemplateOptions, parse_template
 from validator.config import Settings
 from validator.discover import decode, discover, read_text
 from validator.model import Report
-from validator.scan import run_scan
+from validator.scan import UsageError, run_scan
 from validator.terraform.parse import MAX_DEPTH, HclSyntaxError, parse_hcl
 
 BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken"
@@ -155,8 +155,24 @@ def matches(expected: Error | Finds | Nothing, actual: object) -> bool:
 def test_each_broken_input_alone_has_its_outcome(name, tmp_path, catalog):
     source = BROKEN / name
     (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    actual = outcome(scan(catalog, tmp_path), name)
+    actual = outcome(scan(catalog, tmp_path, allow_empty=True), name)
     assert matches(CORPUS[name], actual), actual
+
+
+# Alone in a tree, these are no Terraform or CloudFormation at all: a wrong path, not a clean scan.
+NOT_IAC = ["binary.json", "empty.yaml", "not-a-template.yaml"]
+# ...while these are, however empty or broken (a plan cut short, a template in UTF-16).
+STILL_IAC = ["empty.tf", "binary.tf", "truncated-plan.json", "utf16-bom.yaml", "deep-nesting.json"]
+
+
+@pytest.mark.parametrize("name", NOT_IAC + STILL_IAC)
+def test_alone_only_files_that_are_not_iac_are_nothing_to_scan(name, tmp_path, catalog):
+    shutil.copy(BROKEN / name, tmp_path / name)
+    if name in STILL_IAC:
+        scan(catalog, tmp_path)
+        return
+    with pytest.raises(UsageError, match=f"^no Terraform or CloudFormation files under {tmp_path} "):
+        scan(catalog, tmp_path)
 
 
 def test_the_whole_corpus_at_once_hides_no_finding(catalog):

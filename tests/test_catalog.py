@@ -18,12 +18,13 @@ from validator.catalog import Catalog, CatalogError, load_catalog
 from validator.modelid import parse_model
 from validator.policydata import bundled
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "seeds" / "bedrock-model-lifecycle.txt"
-FACTS = SHARED / "data" / "bedrock-lifecycle-facts.csv"
-OBSERVATIONS = SHARED / "data" / "lifecycle-observations.csv"
-FACTS_2026_12 = SHARED / "data" / "lifecycle-facts-2026-12.csv"
-KNOWN_IDS = SHARED / "data" / "known-model-ids.tsv"
+# Copies of the gathered facts, with their sources: see tests/data/lifecycle/README.md.
+FACTS_DIR = Path(__file__).resolve().parent / "data" / "lifecycle"
+SEED = FACTS_DIR / "model-lifecycle-2024-table.txt"
+FACTS = FACTS_DIR / "bedrock-lifecycle-facts.csv"
+OBSERVATIONS = FACTS_DIR / "lifecycle-observations.csv"
+FACTS_2026_12 = FACTS_DIR / "lifecycle-facts-2026-12.csv"
+KNOWN_IDS = FACTS_DIR / "known-model-ids.tsv"
 
 D = date.fromisoformat
 
@@ -31,11 +32,6 @@ D = date.fromisoformat
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
-
-
-def _need(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared facts are checked out beside the repository")
 
 
 def _user_catalog(tmp_path: Path, *models: str, name: str = "user.yaml") -> Path:
@@ -134,7 +130,6 @@ def _seed_replacements(rest: str) -> set[str | None]:
 
 
 def test_catalog_agrees_with_seed_file(catalog):
-    _need(SEED)
     rows = _seed_rows()
     assert {row["model"] for row in rows} == set(SEED_MODELS)
     for row in rows:
@@ -184,7 +179,6 @@ def _csv_dates(row: dict[str, str]) -> dict[str, date | None]:
 
 
 def test_catalog_agrees_with_confirmed_facts(catalog):
-    _need(FACTS)
     checked = 0
     for row in _facts():
         unconfirmed = "UNCONFIRMED" in row["eol_notes"]
@@ -206,7 +200,6 @@ def test_catalog_agrees_with_confirmed_facts(catalog):
 
 
 def test_unconfirmed_dates_are_not_shipped_as_confirmed(catalog):
-    _need(FACTS)
     for row in _facts():
         if "UNCONFIRMED" not in row["eol_notes"]:
             continue
@@ -222,7 +215,6 @@ def test_unconfirmed_dates_are_not_shipped_as_confirmed(catalog):
 
 def test_observed_rows_use_only_observed_dates(catalog):
     """An observed date must be one that lifecycle-observations.csv (or the facts) states."""
-    _need(OBSERVATIONS)
     text = "".join(path.read_text(encoding="utf-8") for path in (OBSERVATIONS, FACTS, FACTS_2026_12))
     observed = [(entry, row) for entry in catalog.entries for row in entry.lifecycle
                 if row.confidence == "observed"]
@@ -234,7 +226,6 @@ def test_observed_rows_use_only_observed_dates(catalog):
 
 
 def test_known_model_ids_are_known(catalog):
-    _need(KNOWN_IDS)
     lines = KNOWN_IDS.read_text(encoding="utf-8").splitlines()
     ids = [line.split("\t")[0] for line in lines if line and not line.startswith(("#", "model_id"))]
     assert len(ids) > 25
@@ -474,10 +465,12 @@ def test_replacement_chain(tmp_path):
     catalog = load_catalog([user])
     assert catalog.replacement("acme.a-v1", D("2025-12-01")) == "acme.b-v1"
     assert catalog.replacement("acme.a-v1", D("2026-02-01")) == "acme.c-v1"
-    # Nothing Active down the chain: the last one is still the best advice.
-    assert catalog.replacement("acme.a-v1", D("2026-04-01"), "us-east-1") == "acme.c-v1"
+    # Nothing Active down the chain: nothing is recommended (never a Legacy or EOL version).
+    assert catalog.replacement("acme.a-v1", D("2026-04-01"), "us-east-1") is None
+    assert catalog.replacement_chain("acme.a-v1") == ("acme.b-v1", "acme.c-v1")
     # acme.c-v1 is Legacy only in us-east-1: elsewhere it is Active.
     assert catalog.replacement("acme.a-v1", D("2026-04-01"), "eu-west-1") == "acme.c-v1"
+    assert catalog.replacement("acme.a-v1", D("2026-04-01")) is None  # some region: the strictest row
     assert catalog.replacement("acme.c-v1", D("2026-04-01")) is None
     assert catalog.replacement("acme.unknown-v1", D("2026-04-01")) is None
 

@@ -215,16 +215,27 @@ def test_explain_arn_uses_its_region():
         "  state:     eol",
         "  - us-west-2: legacy 2024-07-30, extended access -, EOL 2024-07-30 (eol, confirmed, "
         "published by an undated source)",
+        "  a scan reports (on demand):",
+        "    ERROR BDR001: ai21.j2-mid-v1 reached end of life on 2024-07-30 in us-west-2: on-demand requests to it "
+        "fail. The catalog names no replacement for it.",
     ]
 
 
 def test_explain_normalises_profile_prefix_and_context_suffix():
     info = models_json("us.anthropic.claude-3-haiku-20240307-v1:0:200k", "--as-of", "2026-04-01",
                        "--region", "ap-south-1")
-    assert (info["input"], info["model_id"], info["region"], info["known"]) == (
-        "us.anthropic.claude-3-haiku-20240307-v1:0:200k", "anthropic.claude-3-haiku-20240307-v1:0", "ap-south-1", True)
-    # No row lists ap-south-1: Active there, while the rows say where it is Legacy.
-    assert (info["entry"]["state"], info["entry"]["eol_date"]) == ("active", None)
+    assert (info["input"], info["model_id"], info["region"], info["profile"], info["known"]) == (
+        "us.anthropic.claude-3-haiku-20240307-v1:0:200k", "anthropic.claude-3-haiku-20240307-v1:0", "ap-south-1",
+        "us.", True)
+    # A us. profile runs in the US regions, whatever the caller: their row applies, and Bedrock
+    # refuses the call from ap-south-1.
+    assert (info["entry"]["state"], info["entry"]["eol_date"]) == ("legacy", "2026-09-10")
+    assert [f["rule_id"] for f in info["findings"]] == ["BDR002", "BDR011"]
+    # The plain ID there: no row lists ap-south-1, so Active, with a note on where it is Legacy.
+    plain = models_json("anthropic.claude-3-haiku-20240307-v1:0:200k", "--as-of", "2026-04-01",
+                        "--region", "ap-south-1")
+    assert (plain["entry"]["state"], plain["entry"]["eol_date"]) == ("active", None)
+    assert [f["rule_id"] for f in plain["findings"]] == ["BDR012"]
     assert [(row["state"], row["eol_date"], "us-east-1" in row["regions"]) for row in info["rows"]] == [
         ("legacy", "2026-09-10", True), ("legacy", "2026-09-10", False)]
 
@@ -240,7 +251,8 @@ def test_explain_state_by_region():
 
 def test_explain_unknown_and_custom_model():
     code, out, _ = cli("models", "anthropic.claude-9-v1:0", "--as-of", "2026-11-28")
-    assert (code, out.splitlines()[-1]) == (0, "  not in the lifecycle catalog")
+    assert code == 0 and "  not in the lifecycle catalog" in out.splitlines()
+    assert out.splitlines()[-1].startswith("    NOTE BDR004: anthropic.claude-9-v1:0 is not in the lifecycle catalog")
     custom = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-pro-v1:0/abcd1234efgh"
     info = models_json(custom, "--as-of", "2026-11-28")
     assert (info["model_id"], info["custom_model_base"], info["region"]) == ("amazon.nova-pro-v1:0", True, "us-east-1")
@@ -250,11 +262,16 @@ def test_explain_unknown_and_custom_model():
 
 
 def test_legacy_in_one_region_active_in_another():
-    """Claude 3 Haiku's row lists us-east-1, not ap-south-1: only the Virginia agent is flagged."""
+    """Claude 3 Haiku's row lists us-east-1, not ap-south-1: the Virginia agent is Legacy, the
+    Mumbai one Active with a note that nothing is announced there (never silently Active)."""
     code, report = scan_json(str(CATALOGS / "two-regions"), "--as-of", "2026-04-01")
     assert code == 0
     assert [(f["rule_id"], f["resource"], f["region"]) for f in report["findings"]] == [
-        ("BDR002", "aws_bedrockagent_agent.virginia", "us-east-1")]
+        ("BDR002", "aws_bedrockagent_agent.virginia", "us-east-1"),
+        ("BDR012", "aws_bedrockagent_agent.mumbai", "ap-south-1")]
+    (note,) = by_rule(report, "BDR012")
+    assert note["severity"] == "note" and "is Legacy since 2026-03-10 (end of life 2026-09-10) in ap-northeast-1" \
+        in note["message"] and "nothing is announced for ap-south-1" in note["message"]
     (finding,) = by_rule(report, "BDR002")
     assert (finding["legacy_date"], finding["eol_date"]) == ("2026-03-10", "2026-09-10")
     lifecycle = {ref["resource"]: (ref["region"], ref["lifecycle"]) for ref in report["references"]}
@@ -266,4 +283,4 @@ def test_two_regions_after_eol():
     code, report = scan_json(str(CATALOGS / "two-regions"), "--as-of", "2026-09-10")
     assert code == 1
     assert [(f["rule_id"], f["resource"]) for f in report["findings"]] == [
-        ("BDR001", "aws_bedrockagent_agent.virginia")]
+        ("BDR001", "aws_bedrockagent_agent.virginia"), ("BDR012", "aws_bedrockagent_agent.mumbai")]

@@ -486,16 +486,16 @@ def test_sam_globals_merge_into_functions():
 def test_sam_definition_uri_json_with_substitutions():
     machine = resource(parse("sam-app/template.yaml"), "SummariseStateMachine")
     model = leaf(machine, "Definition.States.Summarise.Parameters.ModelId")
-    assert model.span.line == 39  # the DefinitionUri line in the template
+    # Where the definition file uses the substitution; the substitution is the origin.
+    assert model.span == Span("sam-app/statemachine/summarise.asl.json", 15, 20)
     assert model.candidates == (
         Candidate("anthropic.claude-3-haiku-20240307-v1:0",
                   Origin("sam-app/template.yaml", 8,
-                         ("parameter SummaryModelId default", "DefinitionSubstitutions SummaryModelId"))),
+                         ("parameter SummaryModelId default", "DefinitionSubstitutions SummaryModelId")), line=15),
     )
     task = leaf(machine, "Definition.States.Summarise.Resource")
-    assert task.candidates[0].origin == Origin(
-        "sam-app/statemachine/summarise.asl.json", 13,
-        ("DefinitionUri statemachine/summarise.asl.json",))
+    assert task.span == Span("sam-app/statemachine/summarise.asl.json", 13, 19)
+    assert task.candidates[0].origin is None  # written where it is used
     # With the definition in view, substitutions are reported where they are used.
     assert not [x for x in machine.leaves if x.path[0] == "DefinitionSubstitutions"]
 
@@ -504,10 +504,10 @@ def test_sam_definition_uri_yaml_and_boundaries():
     parsed = parse("sam-app/template.yaml")
     review = resource(parsed, "ReviewStateMachine")
     model = leaf(review, "Definition.States.Review.Parameters.ModelId")
-    assert model.span.line == 50
+    assert model.span == Span("sam-app/statemachine/review.asl.yaml", 8, 16)
     assert model.candidates == (
         Candidate("meta.llama3-8b-instruct-v1:0",
-                  Origin("sam-app/template.yaml", 52, ("DefinitionSubstitutions ReviewModel",))),
+                  Origin("sam-app/template.yaml", 52, ("DefinitionSubstitutions ReviewModel",)), line=8),
     )
     escaping = resource(parsed, "EscapingStateMachine")  # ../ leaves the template's directory
     assert [x.dotted for x in escaping.leaves] == ["DefinitionUri"]

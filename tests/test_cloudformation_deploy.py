@@ -78,3 +78,43 @@ def test_a_template_too_large_to_read_is_reported_whatever_its_first_bytes(tmp_p
     # Unsure whether data.json is a template: it is reported (fail closed); a lock file is not.
     assert sorted(problems) == [("big.template", 1), ("data.json", 1)]
     assert all("over the" in message for message in problems.values())
+
+
+def test_inline_code_calling_a_model_is_an_on_demand_reference_at_its_own_line():
+    _, report = scan_json(str(CFN / "positions" / "inline-code.yaml"), "--as-of", "2026-12-01")
+    found = [(r["line"], r["column"], r["model_id"], r["usage"]) for r in report["references"]]
+    assert found == [
+        (15, 47, "anthropic.claude-v2", "on-demand"),  # SAM InlineCode (a `|` block)
+        (26, None, "ai21.j2-mid-v1", "on-demand"),  # Code.ZipFile (a folded `>-` block: no column)
+        (39, 35, "anthropic.claude-instant-v1", "on-demand"),  # AppSync resolver Code
+        (52, 111, "meta.llama2-13b-chat-v1", "on-demand"),  # AppSync request mapping template
+    ]
+
+
+def test_a_definition_uri_file_reports_its_models_where_they_are_written():
+    _, report = scan_json(str(CFN / "sam-app"), "--as-of", "2025-09-01", "--region", "us-east-1")
+    machine = {(r["file"], r["line"], r["column"]): (r["origin"] or {}).get("line") for r in report["references"]
+               if r["resource"] in ("SummariseStateMachine", "ReviewStateMachine")}
+    # `${SummaryModelId}` / `${ReviewModel}` in the definition files; the origin is the template line
+    # where the value is written (the parameter default the substitution names, the substitution).
+    assert machine == {("statemachine/summarise.asl.json", 15, 21): 8, ("statemachine/review.asl.yaml", 8, 16): 52}
+
+
+def test_nested_stacks_take_their_parents_parameters_and_point_at_the_child():
+    _, report = scan_json(str(CFN / "nested"), "--as-of", "2026-12-01")
+    found = [(r["file"], r["line"], r["resource"], r["model_id"], r["origin"]["file"], r["origin"]["line"],
+              r["origin"]["chain"][-1]) for r in report["references"]]
+    assert found == [
+        # AWS::CloudFormation::Stack: the parent's `!Ref ChatModel`, written at its default
+        ("stacks/agent.yaml", 14, "AgentStack.Agent", "anthropic.claude-v2", "parent.yaml", 6,
+         "AgentStack Parameters ModelId"),
+        # AWS::Serverless::Application: a literal in the parent's Parameters
+        ("stacks/agent.yaml", 14, "SummaryApp.Agent", "anthropic.claude-instant-v1", "parent.yaml", 20,
+         "SummaryApp Parameters ModelId"),
+        # the child scanned on its own: its default
+        ("stacks/agent.yaml", 14, "Agent", "anthropic.claude-3-haiku-20240307-v1:0", "stacks/agent.yaml", 6,
+         "parameter ModelId default"),
+    ]
+    [refused] = by_rule(report, "BDR000")
+    assert (refused["file"], refused["line"]) == ("parent.yaml", 25)
+    assert "/etc/hosts is outside the project root" in refused["message"]

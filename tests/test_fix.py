@@ -341,3 +341,10 @@ def test_diff_quotes_a_file_name_with_control_characters_as_git_does(tmp_path: P
     assert "\x1b" not in out
     headers = [line for line in out.split("\n") if line.startswith(("--- ", "+++ "))]
     assert len(headers) == 2 and all(line.endswith('\\033[31m\\nb.tf"') for line in headers), headers
+
+
+def test_a_model_inside_jsonencode_is_rewritten_on_its_own_line(tmp_path: Path) -> None:
+    tree = _copy(tmp_path, "jsonencode")
+    before = (tree / "main.tf").read_text()
+    cli("fix", str(tree), *AS_OF)
+    assert (tree / "main.tf").read_text() == _edited(before, {12: (ARN, NEW_ARN)})

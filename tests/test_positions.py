@@ -44,3 +44,27 @@ def test_yaml_alias_is_reported_where_it_is_used_and_the_anchor_suppression_stay
                           ("Translator", 20): False, ("Translator", 27): False}
     for file, line, column, _, model in _refs(report)[2:]:
         assert _written_at(file, line, column, model)
+
+
+def test_cdk_state_machine_definition_and_policy_point_at_the_join_elements():
+    _, report = scan_json(str(POSITIONS / "cdk-state-machine.template.json"), "--as-of", "2026-12-01")
+    found = [(r["line"], r["column"], r["attribute_line"], r["construct_path"]) for r in report["references"]]
+    assert found == [
+        (20, 42, 12, "PromptChainStack/SummaryMachine/Role/DefaultPolicy/Resource"),
+        (40, 35, 24, "PromptChainStack/SummaryMachine/Role/DefaultPolicy/Resource"),
+        # inside a JSON definition that is itself a string of escaped JSON, built by Fn::Join
+        (79, 31, 59, "PromptChainStack/SummaryMachine/Resource"),
+    ]
+
+
+def test_jsonencode_and_heredoc_models_are_at_their_own_lines_and_suppressions_do_not_leak(tf_fixture):
+    _, report = scan_json(tf_fixture("positions"), "--as-of", "2026-12-01")
+    found = [(r["line"], r["attribute_line"], r["model_id"]) for r in report["references"]]
+    assert found == [
+        (13, 7, "anthropic.claude-v2"),
+        (15, 7, "anthropic.claude-v2:1"),
+        (29, 23, "anthropic.claude-instant-v1"),  # the line inside the heredoc
+    ]
+    # The comment above line 15 covers that element only, not its neighbour in the same policy.
+    assert [(f["line"], f["suppressed"]) for f in report["findings"] if f["rule_id"] == "BDR001"] == [
+        (13, False), (15, True), (29, False)]

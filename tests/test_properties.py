@@ -79,7 +79,7 @@ def tf_block(kind: str, n: int, model: tuple[str, str]) -> Block:
                      ((4, model_id),)),
         "jsonencode": Block((f'resource "aws_iam_policy" "r{n}" {{', "  policy = jsonencode({",
                              '    Statement = [{ Action = "bedrock:InvokeModel",', f'      Resource = "{arn}" }}]',
-                             "  })", "}"), ((1, model_id),)),
+                             "  })", "}"), ((3, model_id),)),  # the line of the string inside
         "heredoc": Block((f'resource "aws_iam_policy" "r{n}" {{', "  policy = <<-EOT", "    {",
                           f'      "Resource": "{arn}"', "    }", "  EOT", "}"), ((3, model_id),)),
         "variable": Block((f'variable "v{n}" {{', f'  default = "{raw}"', "}",

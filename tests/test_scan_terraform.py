@@ -22,7 +22,9 @@ def test_agent_on_claude_v1_is_legacy_then_eol(tf_fixture):
 def test_iam_policy_arn_inside_jsonencode_is_an_indirect_reference(tf_fixture):
     _, report = scan_json(tf_fixture("agent"), "--as-of", "2024-03-01")
     policy = [f for f in by_rule(report, "BDR001") if f["resource"] == "aws_iam_role_policy.invoke"]
-    assert [(f["line"], f["model_id"], f["region"]) for f in policy] == [(40, "anthropic.claude-v1", "us-east-1")]
+    # The line of the string inside jsonencode() that holds the ARN; `policy =` is attribute_line.
+    assert [(f["line"], f["attribute_line"], f["model_id"], f["region"]) for f in policy] == [
+        (45, 40, "anthropic.claude-v1", "us-east-1")]
 
 
 def test_exit_codes_follow_fail_on(tf_fixture):
@@ -73,7 +75,7 @@ def test_region_unknown_applies_the_regional_row_and_says_so(tmp_path: Path):
     [finding] = by_rule(report, "BDR001")
     assert finding["region"] is None and "us-west-2" in finding["message"] and "--region" in finding["message"]
     _, with_region = scan_json(str(tmp_path), "--as-of", "2024-08-01", "--region", "eu-central-1")
-    assert not with_region["findings"]
+    assert [f["rule_id"] for f in with_region["findings"]] == ["BDR012"]
     _, from_env = scan_json(str(tmp_path), "--as-of", "2024-08-01", env={"AWS_REGION": "us-west-2"})
     assert [f["region"] for f in by_rule(from_env, "BDR001")] == ["us-west-2"]
 
@@ -133,10 +135,13 @@ def test_unresolved_variable_is_reported_not_dropped(tf_fixture):
     assert [r["model_id"] for r in refs] == [None]
 
 
-def test_unknown_model_close_to_a_known_one_suggests_it(tf_fixture):
+def test_unknown_version_is_a_note_not_a_typo(tf_fixture):
+    """anthropic.claude-v2:2 differs from the known v2:1 by a version digit: another version
+    (maybe newer than the catalog), never "did you mean" an older one."""
     _, report = scan_json(tf_fixture("unresolved"), "--as-of", "2024-01-15")
     [unknown] = by_rule(report, "BDR004")
-    assert unknown["severity"] == "warning" and "did you mean anthropic.claude-v2:1" in unknown["message"]
+    assert unknown["severity"] == "note" and "did you mean" not in unknown["message"]
+    assert "catalog of 2026-10-07" in unknown["message"] and "catalog sync" in unknown["message"]
 
 
 def test_text_output_is_one_line_per_finding_with_summary(tf_fixture):

@@ -124,3 +124,17 @@ def test_a_module_argument_is_a_step_of_the_origin_and_its_suppression_applies(t
     # The comment above `model = var.legacy_model` covers the billing instance only.
     assert eol == {"module.billing.aws_bedrockagent_agent.this": ("modules/assistant/main.tf", 12, True),
                    "module.orders.aws_bedrockagent_agent.this": ("modules/assistant/main.tf", 12, False)}
+
+
+def test_model_ids_as_keys_of_a_lookup_map_are_mentions(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  dimensions = {\n    "amazon.titan-embed-text-v2:0" = 1024\n'
+        '    "cohere.embed-english-v3"      = 1024\n  }\n'
+        '  embedding = "amazon.titan-embed-text-v2:0"\n}\n\n'
+        'resource "aws_ssm_parameter" "dimension" {\n  name  = "/kb/dimension"\n  type  = "String"\n'
+        '  value = local.dimensions[local.embedding]\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    assert [(m["line"], m["raw"]) for m in report["mentions"]] == [
+        (3, "amazon.titan-embed-text-v2:0"), (4, "cohere.embed-english-v3")]
+    assert all(m["reason"].startswith("map key") for m in report["mentions"])
+    assert not [f for f in by_rule(report, "BDR005") if f["line"] in (3, 4)]

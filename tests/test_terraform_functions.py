@@ -154,3 +154,17 @@ def test_an_unknown_piece_put_into_a_string_keeps_the_text_around_it():
     assert [v.value for v in _eval('join(var.sep, ["a", "b"])')] == ["a${?}b"]
     # The text itself unknown is not a piece: the result is unknown.
     assert [v.known for v in _eval('replace(var.arn, "us-east-1", "eu-west-1")')] == [False]
+
+
+def test_file_and_fileexists_read_inside_the_tree(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "agent.json").write_text('{"model": "amazon.nova-pro-v1:0"}\n')
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  path   = "${path.module}/prompts/agent.json"\n'
+        '  config = fileexists(local.path) ? jsondecode(file(local.path)) : { model = "amazon.nova-lite-v1:0" }\n'
+        '  absent = fileexists("${path.module}/prompts/none.json")\n}\n\n'
+        'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
+        '  foundation_model = local.absent ? "anthropic.claude-v2" : local.config.model\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    assert [(r["line"], r["model_id"]) for r in report["references"]] == [
+        (9, "anthropic.claude-v2"), (9, "amazon.nova-pro-v1:0"), (9, "amazon.nova-lite-v1:0")]

@@ -162,4 +162,5 @@ def test_awscc_nested_attributes_are_model_attributes(tf_fixture):
 def test_replacement_that_is_not_active_is_not_recommended(tf_fixture):
     _, report = scan_json(tf_fixture("templates"), "--as-of", "2025-09-01")
     [static] = [f for f in by_rule(report, "BDR001") if f["resource"] == "aws_iam_policy.static"]
-    assert "Replace with" not in static["message"] and "not Active either" in static["message"]
+    assert "Replace with" not in static["message"] and static["replacement"] is None
+    assert "No version down its replacement chain (anthropic.claude-v2:1) is Active" in static["message"]

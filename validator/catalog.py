@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from validator.model import LifecycleState, Usage
+from validator.modelid import EVERY_REGION, in_geography
 from validator.policydata import PolicyDataError, bundled, load_yaml, validate
 
 Confidence = Literal["confirmed", "observed"]
@@ -93,6 +94,10 @@ class Phase:
     `regions` are those of the row applied (None: every region); `region_known` is False when
     the region was not given and the version's rows differ by region, so a finding must say
     which regions it is about. `scheduled_legacy` is a legacy date still ahead (BDR006).
+    `reach` is set when the reference can run in more than one region (a geo profile without a
+    region of its geography, a `global.` profile or a `*` ARN: modelid.EVERY_REGION); then the
+    strictest row within that reach applies and `regions` are its regions there. `elsewhere` is
+    the strictest phase of rows for other regions when none applies here (BDR012).
     """
 
     state: LifecycleState
@@ -105,6 +110,8 @@ class Phase:
     confidence: Confidence | None = None
     scheduled_legacy: date | None = None
     eol_not_before: date | None = None
+    reach: str | None = None
+    elsewhere: Phase | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +130,31 @@ class Entry:
     profiles: tuple[str, ...] = ()
     """Geo prefixes of the cross-region inference profiles that serve this version (`us`, `eu`, ...)."""
 
-    def phase(self, usage: Usage, region: str | None, as_of: date) -> Phase:
-        """The phase of this version; with no row for the region it is Active there."""
-        row = self._row_for(usage, region, as_of)
-        region_known = region is not None or all(r.regions is None for r in self.lifecycle)
-        if row is None:
-            return Phase("active", self, region_known=region_known,
-                         eol_not_before=self.eol_not_before)
+    def phase(self, usage: Usage, region: str | None, as_of: date, reach: str | None = None) -> Phase:
+        """The phase of this version in `region`, or within `reach` (see Phase) when the
+        reference can run in more than the one region. Where no row applies it is Active, and
+        `elsewhere` says what rows for other regions announce."""
+        if reach is not None and (reach == EVERY_REGION or region is None or not in_geography(reach, region)):
+            within = [(row, _within(row, reach)) for row in self.lifecycle]
+            found = _strictest([(row, regions) for row, regions in within if regions != ()], usage, as_of)
+            return self._phase(found, usage, as_of, region_known=False, reach=reach)
+        if region is None:
+            found = _strictest([(row, row.regions) for row in self.lifecycle], usage, as_of)
+            return self._phase(found, usage, as_of,
+                               region_known=all(row.regions is None for row in self.lifecycle))
+        listed = (row for row in self.lifecycle if row.regions and region in row.regions)
+        everywhere = (row for row in self.lifecycle if row.regions is None)
+        row = next(chain(listed, everywhere), None)
+        return self._phase(None if row is None else (row, row.regions), usage, as_of, region_known=True)
+
+    def _phase(self, found: tuple[Row, tuple[str, ...] | None] | None, usage: Usage, as_of: date, *,
+               region_known: bool, reach: str | None = None) -> Phase:
+        if found is None:
+            others = _strictest([(row, row.regions) for row in self.lifecycle], usage, as_of)
+            elsewhere = None if others is None else self._phase(others, usage, as_of, region_known=False)
+            return Phase("active", self, region_known=region_known, eol_not_before=self.eol_not_before,
+                         reach=reach, elsewhere=elsewhere)
+        row, regions = found
         scheduled = row.legacy if row.legacy is not None and row.legacy > as_of else None
         return Phase(
             state=row.state(usage, as_of),
@@ -137,22 +162,27 @@ class Entry:
             legacy_date=row.legacy,
             extended_access_date=row.extended_access,
             eol_date=row.eol_for(usage),
-            regions=row.regions,
+            regions=regions,
             region_known=region_known,
             confidence=row.confidence,
             scheduled_legacy=scheduled,
             eol_not_before=self.eol_not_before,
+            reach=reach,
         )
 
-    def _row_for(self, usage: Usage, region: str | None, as_of: date) -> Row | None:
-        """The row listing the region, else an every-region row; with no region, the row
-        furthest along (ties: earliest EOL), since it is the one that may break the code."""
-        if region is None:
-            return min(self.lifecycle, default=None, key=lambda row: (
-                -_RANK[row.state(usage, as_of)], row.eol_for(usage) or date.max))
-        listed = (row for row in self.lifecycle if row.regions and region in row.regions)
-        everywhere = (row for row in self.lifecycle if row.regions is None)
-        return next(chain(listed, everywhere), None)
+
+def _within(row: Row, reach: str) -> tuple[str, ...] | None:
+    """The row's regions inside a reach (None: every region; empty: none of them)."""
+    if row.regions is None or reach == EVERY_REGION:
+        return row.regions
+    return tuple(region for region in row.regions if in_geography(reach, region))
+
+
+def _strictest(rows: Sequence[tuple[Row, tuple[str, ...] | None]], usage: Usage,
+               as_of: date) -> tuple[Row, tuple[str, ...] | None] | None:
+    """The row furthest along (ties: earliest EOL): the one that may break the code first."""
+    return min(rows, default=None, key=lambda found: (
+        -_RANK[found[0].state(usage, as_of)], found[0].eol_for(usage) or date.max))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,22 +216,28 @@ class Catalog:
         """Every id a reference can match (canonical and aliases), for "did you mean"."""
         return tuple(sorted(self._index))
 
-    def phase(self, model_id: str, usage: Usage, region: str | None, as_of: date) -> Phase:
+    def phase(self, model_id: str, usage: Usage, region: str | None, as_of: date,
+              reach: str | None = None) -> Phase:
         """The phase of a model id; 'unknown' only when the catalog does not know it."""
         entry = self.find(model_id)
-        return Phase("unknown") if entry is None else entry.phase(usage, region, as_of)
+        return Phase("unknown") if entry is None else entry.phase(usage, region, as_of, reach)
 
-    def replacement(self, model_id: str, as_of: date, region: str | None = None) -> str | None:
-        """The first Active version down the replacement chain, else the chain's last one:
-        recommending a version that is itself Legacy or EOL would only postpone the work."""
-        entry = self.find(model_id)
-        found = None
+    def replacement_chain(self, model_id: str) -> tuple[str, ...]:
+        """The recommended replacements in order, each one's own replacement next."""
+        entry, found = self.find(model_id), []
         while entry is not None and entry.replacement is not None:
             entry = self._index[entry.replacement]
-            found = entry.id
-            if entry.phase("on-demand", region, as_of).state == "active":
-                break
-        return found
+            found.append(entry.id)
+        return tuple(found)
+
+    def replacement(self, model_id: str, as_of: date, region: str | None = None,
+                    reach: str | None = None) -> str | None:
+        """The first version down the replacement chain that is Active where the reference
+        runs, else None: recommending a Legacy or EOL version would only postpone the work."""
+        for candidate in self.replacement_chain(model_id):
+            if self._index[candidate].phase("on-demand", region, as_of, reach).state == "active":
+                return candidate
+        return None
 
 
 def load_catalog(extra: Sequence[str | Path] = ()) -> Catalog:

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .helptext import Command, Group
+
 if TYPE_CHECKING:
     from .catalog import Catalog
 
 catalog_app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     help="Check user catalog files, or refresh lifecycle dates from Amazon Bedrock.",
@@ -20,9 +23,9 @@ catalog_app = typer.Typer(
 )
 
 
-@catalog_app.command()
+@catalog_app.command(cls=Command)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Catalog files, each checked as one --catalog.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Catalog files, each checked as one --catalog.")],
 ) -> None:
     """Check catalog files as `--catalog` would load them: schema, dates, ids, replacements."""
     from .catalog import CatalogError, load_catalog
@@ -40,18 +43,20 @@ def validate(
         raise failed
 
 
-@catalog_app.command()
+# The help is Rich markup: `\\[aws]` keeps "[aws]" from being taken for a style.
+@catalog_app.command(cls=Command)
 def sync(
     region: Annotated[list[str] | None, typer.Option(
-        "--region", help="Region to ask (repeatable; default: the AWS configuration's region).")] = None,
+        "--region", metavar="REGION",
+        help="Region to ask (repeatable; default: the AWS configuration's region).")] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the overlay to FILE (differences then go to stdout).")] = None,
+        "--output", "-o", metavar="FILE", help="Write the overlay to FILE (differences then go to stdout).")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="The sync date written as the source date (YYYY-MM-DD; today UTC).")] = None,
+        "--as-of", metavar="DATE", help="The sync date written as the source date (YYYY-MM-DD; today UTC).")] = None,
 ) -> None:
     """Ask Bedrock (ListFoundationModels) for lifecycle dates and write a --catalog overlay.
 
-    Needs the aws extra (pip install 'iac-check[aws]') and credentials allowed to call
+    Needs the aws extra (pip install 'iac-check\\[aws]') and credentials allowed to call
     bedrock:ListFoundationModels. The overlay goes to stdout unless --output is given; the
     differences from the bundled catalog go to stderr then, so the overlay can be piped.
     """

@@ -13,6 +13,7 @@ import typer
 
 from .catalog_commands import catalog_app
 from .days import parse_day
+from .helptext import Command, Group
 
 if TYPE_CHECKING:  # the modules behind these load only when a command needs them
     from .catalog import Catalog
@@ -21,9 +22,13 @@ if TYPE_CHECKING:  # the modules behind these load only when a command needs the
     from .report import RenderOptions
 
 app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
-    help="Find Amazon Bedrock model versions past (or near) end of life in Terraform and CloudFormation.",
+    help="Find the Amazon Bedrock models that Terraform and CloudFormation deploy, and check each version "
+         "against a dated lifecycle catalog: Active, Legacy, public extended access, end of life.",
+    epilog="Start with: iac-check scan infra (exit code 0 passed, 1 a finding fails the gate, 2 usage error). "
+           "iac-check COMMAND --help says more; the README has the rest.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -80,48 +85,73 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                          help="Print the version and the catalog date.")] = False,
+                                          help="Print the version and the catalog's date.")] = False,
 ) -> None:
     """iac-check: stop infrastructure changes that ship Bedrock models past their end of life."""
 
 
-def _many(name: str, help: str) -> typer.models.OptionInfo:
-    return typer.Option(name, help=help + " (repeatable)")
+def _many(name: str, metavar: str, help: str, panel: str | None = None) -> typer.models.OptionInfo:
+    return typer.Option(name, metavar=metavar, help=help + " (repeatable)", rich_help_panel=panel)
 
+
+# Panels of `scan --help`, most used first; options without one are in "Options", with --help.
+INPUTS = "Values the code does not set"
+SCOPE = "What is read"
+BASELINE = "Baseline"
+RUN = "Output and running"
 
 Many = list[str] | None
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json, sarif, junit, github or markdown.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date the rules compare against (YYYY-MM-DD; today UTC).")]
-RegionOpt = Annotated[str | None, typer.Option("--region", help="Region where the code sets none.")]
-CatalogOpt = Annotated[Many, _many("--catalog", "Extra or overriding catalog file")]
-
-
 StrOpt = str | None
-PathsArg = Annotated[Many, typer.Argument(help="Files and directories (default: .).")]
-VarOpt = Annotated[Many, _many("--var", "Terraform variable NAME=VALUE")]
-VarFileOpt = Annotated[Many, _many("--var-file", "Terraform .tfvars file")]
-ParameterOpt = Annotated[Many, _many("--parameter", "CloudFormation parameter KEY=VALUE")]
-ParametersFileOpt = Annotated[Many, _many("--parameters-file", "CloudFormation parameters file")]
-ExcludeOpt = Annotated[Many, _many("--exclude", "Glob of paths to skip")]
+AsOfOpt = Annotated[StrOpt, typer.Option(
+    "--as-of", metavar="DATE", help="The date every rule compares against, YYYY-MM-DD (default: today, UTC).")]
+RegionOpt = Annotated[StrOpt, typer.Option(
+    "--region", metavar="REGION", help="The region where the code sets none (else AWS_REGION, AWS_DEFAULT_REGION).",
+    rich_help_panel=INPUTS)]
+CatalogOpt = Annotated[Many, _many("--catalog", "FILE", "Extra or overriding lifecycle entries", INPUTS)]
+PathsArg = Annotated[Many, typer.Argument(metavar="PATH", help="Files and directories to scan, recursively "
+                                                               "(default: the config's paths, else .).")]
+VarOpt = Annotated[Many, _many("--var", "NAME=VALUE", "A Terraform variable's value", INPUTS)]
+VarFileOpt = Annotated[Many, _many("--var-file", "FILE", "A Terraform .tfvars file", INPUTS)]
+ParameterOpt = Annotated[Many, _many("--parameter", "KEY=VALUE", "A CloudFormation parameter's value", INPUTS)]
+ParametersFileOpt = Annotated[Many, _many("--parameters-file", "FILE", "CloudFormation parameter values", INPUTS)]
+ExcludeOpt = Annotated[Many, _many("--exclude", "GLOB", "Paths to skip", SCOPE)]
 ConfigOpt = Annotated[StrOpt, typer.Option(
-    "--config", help="Config file (default: the nearest .iac-check.yaml, or pyproject.toml with a "
-                     "tool.iac-check table).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.")]
+    "--config", metavar="FILE", help="The config file (default: the nearest .iac-check.yaml, or pyproject.toml "
+                                     "with a tool.iac-check table).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No warnings on stderr.", rich_help_panel=RUN)]
+AllowEmptyOpt = Annotated[bool, typer.Option(
+    "--allow-empty", help="Finding no Terraform or CloudFormation file at all is a clean scan (default: exit 2).",
+    rich_help_panel=SCOPE)]
 RootOpt = Annotated[StrOpt, typer.Option(
-    "--root", help="Read no file outside DIR (default: the git work tree holding the paths, else the paths).")]
+    "--root", metavar="DIR", help="Read no file outside DIR (default: the git work tree holding the paths, else "
+                                  "the paths).", rich_help_panel=SCOPE)]
+
+SCAN_EXAMPLES = """Examples:
+  iac-check scan infra                                   every Terraform and CloudFormation file under infra
+  iac-check scan . --as-of 2026-06-01 --fail-within 90   as of a date; Legacy within 90 days of EOL fails
+  iac-check scan infra --format github --output sarif=iac-check.sarif
+  iac-check scan . --write-baseline .iac-check-baseline.json   accept today's findings, then --baseline
+
+Exit code: 0 passed; 1 a finding at or above --fail-on; 2 usage or configuration error, or nothing to scan."""
 
 
-@app.command()
+@app.command(cls=Command, epilog=SCAN_EXAMPLES)
 def scan(
     paths: PathsArg = None,
     as_of: AsOfOpt = None,
-    fmt: Annotated[StrOpt, typer.Option("--format", "-f", help="text, json, sarif, junit, github or markdown.")] = None,
-    output: Annotated[Many, typer.Option("--output", "-o", help=(
+    fail_on: Annotated[StrOpt, typer.Option(
+        "--fail-on", metavar="LEVEL", help="The lowest severity that fails the scan (exit 1): error (default), "
+                                           "warning, note or never.")] = None,
+    fail_within: Annotated[int | None, typer.Option(
+        "--fail-within", metavar="DAYS", min=0,
+        help="A Legacy or extended-access model at most DAYS from its end of life is an error.")] = None,
+    fmt: Annotated[StrOpt, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="The report printed: text (default), json, sarif, junit, github "
+                                                  "or markdown.")] = None,
+    output: Annotated[Many, typer.Option("--output", "-o", metavar="[FORMAT=]FILE", help=(
         "FILE: write the --format report there, not to stdout; FORMAT=FILE: also write that format "
         "(repeatable)."))] = None,
-    fail_on: Annotated[StrOpt, typer.Option("--fail-on", help="error, warning, note or never.")] = None,
-    fail_within: Annotated[int | None, typer.Option(
-        "--fail-within", min=0, help="Legacy/extended-access models at most DAYS from EOL are errors.")] = None,
+    config: ConfigOpt = None,
     region: RegionOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -129,42 +159,57 @@ def scan(
     parameters_file: ParametersFileOpt = None,
     catalog: CatalogOpt = None,
     exclude: ExcludeOpt = None,
-    baseline: Annotated[StrOpt, typer.Option("--baseline", help="Report only findings not in this baseline.")] = None,
-    write_baseline: Annotated[StrOpt, typer.Option(
-        "--write-baseline", help="Record today's findings in FILE (for later --baseline FILE).")] = None,
-    config: ConfigOpt = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=0, help="Parallel parsers (0 = all cores).")] = None,
-    cache_dir: Annotated[StrOpt, typer.Option(
-        "--cache-dir", help="Keep parsed Terraform here between runs (a private directory; off by default).")] = None,
-    max_file_bytes: Annotated[int | None, typer.Option(
-        "--max-file-bytes", min=1, help="Larger files are BDR000 'too large' (default 10 MB).")] = None,
-    parse_timeout: Annotated[float | None, typer.Option(
-        "--parse-timeout", min=0.001, help="Seconds one file may take to parse; past that it is BDR000 (default 5).")
-    ] = None,
-    timeout: Annotated[float | None, typer.Option(
-        "--timeout", min=0.001, help="Seconds the whole scan may take; past that exit 2 (default 600).")] = None,
+    allow_empty: AllowEmptyOpt = False,
     root: RootOpt = None,
     trusted: Annotated[bool, typer.Option("--trusted", help=(
         "For pull requests: ignore every config in the tree (only --config, from the base branch, counts); "
-        "inline and Metadata suppressions, and catalogs and baselines inside the tree, cannot hide BDR001."))
-                       ] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.")] = False,
+        "inline and Metadata suppressions, and catalogs and baselines inside the tree, cannot hide BDR001."),
+        rich_help_panel=SCOPE)] = False,
+    max_file_bytes: Annotated[int | None, typer.Option(
+        "--max-file-bytes", metavar="N", min=1, help="Larger files are BDR000 'too large' (default 10 MB).",
+        rich_help_panel=SCOPE)] = None,
+    baseline: Annotated[StrOpt, typer.Option(
+        "--baseline", metavar="FILE", help="Report only findings that are not in this baseline.",
+        rich_help_panel=BASELINE)] = None,
+    write_baseline: Annotated[StrOpt, typer.Option(
+        "--write-baseline", metavar="FILE", help="Record today's findings in FILE, for a later --baseline FILE.",
+        rich_help_panel=BASELINE)] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour in text output.", rich_help_panel=RUN)
+                        ] = False,
     quiet: QuietOpt = False,
     verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="List notes in text output; say on stderr which files were skipped and why.")
-                       ] = False,
+        "--verbose", "-v", help="List notes in text output; say on stderr which files were skipped and why.",
+        rich_help_panel=RUN)] = False,
     sarif_category: Annotated[StrOpt, typer.Option(
-        "--sarif-category", help="Name this scan among others of the repository in SARIF "
-                                 "(automationDetails.id; default iac-check/PATH/).")] = None,
+        "--sarif-category", metavar="NAME", help="Name this scan among others of the repository in SARIF "
+                                                 "(automationDetails.id; default iac-check/PATH/).",
+        rich_help_panel=RUN)] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", metavar="N", min=0, help="Parallel parsers (default 0: every core this process may use).",
+        rich_help_panel=RUN)] = None,
+    cache_dir: Annotated[StrOpt, typer.Option(
+        "--cache-dir", metavar="DIR", help="Keep parsed Terraform here between runs (a private directory outside "
+                                           "the tree; off by default).", rich_help_panel=RUN)] = None,
+    parse_timeout: Annotated[float | None, typer.Option(
+        "--parse-timeout", metavar="SECONDS", min=0.001,
+        help="Seconds one file may take to parse; past that it is BDR000 (default 5).", rich_help_panel=RUN)] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", metavar="SECONDS", min=0.001,
+        help="Seconds the whole scan may take; past that exit 2 (default 600).", rich_help_panel=RUN)] = None,
 ) -> None:
-    """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle."""
+    """Scan Terraform and CloudFormation for Bedrock model references and check their lifecycle.
+
+    Every model the code would deploy is checked against the bundled catalog as of --as-of;
+    each finding points at the file and line that use the model, and says where its value was set.
+    Options can also be set in .iac-check.yaml (the long names as keys); the command line wins.
+    """
     settings = _settings(_given(
         paths=paths, as_of=as_of, format=fmt, output=output, fail_on=fail_on, fail_within=fail_within,
         region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
         exclude=exclude, baseline=baseline, write_baseline=write_baseline, jobs=jobs, cache_dir=cache_dir,
         max_file_bytes=max_file_bytes, root=root, trusted=trusted, no_color=no_color, quiet=quiet, verbose=verbose,
-        parse_timeout=parse_timeout, timeout=timeout,
+        allow_empty=allow_empty, parse_timeout=parse_timeout, timeout=timeout,
     ), config)
     loaded, report = _run(settings)
     if settings.verbose:
@@ -177,14 +222,14 @@ def scan(
     raise typer.Exit(1 if report.failed(settings.fail_on) else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 def fix(
     paths: PathsArg = None,
     diff: Annotated[bool, typer.Option(
         "--diff", help="Print a unified diff and change nothing (exit 1 when there is something to change).")] = False,
     include_legacy: Annotated[bool, typer.Option(
         "--include-legacy", help="Also move Legacy versions (BDR002), not only EOL and extended access.")] = False,
-    rule: Annotated[Many, _many("--rule", "Only the findings of this rule: BDR001, BDR007 or BDR002")] = None,
+    rule: Annotated[Many, _many("--rule", "RULE", "Only the findings of this rule: BDR001, BDR007 or BDR002")] = None,
     as_of: AsOfOpt = None,
     region: RegionOpt = None,
     var: VarOpt = None,
@@ -240,14 +285,16 @@ def _fix_rules(rules: list[str] | None, include_legacy: bool) -> tuple[str, ...]
     return tuple(r for r in chosen if r in rules) if rules else chosen
 
 
-@app.command()
+@app.command(cls=Command, epilog="Example: iac-check timeline infra --days 90")
 def timeline(
     paths: PathsArg = None,
     days: Annotated[int | None, typer.Option(
-        "--days", min=0, help="How far ahead to look, in days from --as-of (default 180).")] = None,
+        "--days", metavar="N", min=0, help="How far ahead to look, in days from --as-of (default 180).")] = None,
     as_of: AsOfOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
-    output: Annotated[StrOpt, typer.Option("--output", "-o", help="Write to FILE, not stdout.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text, json or markdown.")] = "text",
+    output: Annotated[StrOpt, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE, not stdout.")
+                      ] = None,
+    config: ConfigOpt = None,
     region: RegionOpt = None,
     var: VarOpt = None,
     var_file: VarFileOpt = None,
@@ -255,7 +302,7 @@ def timeline(
     parameters_file: ParametersFileOpt = None,
     catalog: CatalogOpt = None,
     exclude: ExcludeOpt = None,
-    config: ConfigOpt = None,
+    allow_empty: AllowEmptyOpt = False,
     root: RootOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -270,7 +317,7 @@ def timeline(
     settings = _settings(_given(
         paths=paths, days=days, as_of=as_of, region=region, var=parse_pairs(var, "--var"), var_file=var_file,
         parameter=parse_pairs(parameter, "--parameter"), parameters_file=parameters_file, catalog=catalog,
-        exclude=exclude, root=root, quiet=quiet,
+        exclude=exclude, root=root, quiet=quiet, allow_empty=allow_empty,
     ), config)
     loaded, report = _run(settings)
     _write(renderers[fmt](timelines.build(report.references, loaded, settings.as_of, settings.days)), output)
@@ -448,7 +495,7 @@ def _write(text: str, output: str | None) -> None:
         raise fail(f"--output {output}: {exc.strerror or exc}") from None
 
 
-@app.command()
+@app.command(cls=Command)
 def rules() -> None:
     """List every rule with its id, name, default severity and explanation."""
     from .rules import RULES, explanation
@@ -460,18 +507,24 @@ def rules() -> None:
         typer.echo("")
 
 
-@app.command()
+@app.command(cls=Command, epilog="Examples:\n  iac-check models --state legacy --as-of 2026-06-01\n"
+                                  "  iac-check models arn:aws:bedrock:us-west-2::foundation-model/ai21.j2-mid-v1\n"
+                                  "  iac-check models --changes-since 2026-01-01")
 def models(
-    query: Annotated[str | None, typer.Argument(help="Text to filter by, or one model ID or ARN to explain.")] = None,
+    query: Annotated[StrOpt, typer.Argument(
+        metavar="QUERY", help="Text to filter by, or one model ID or ARN to explain.")] = None,
     as_of: AsOfOpt = None,
-    fmt: FormatOpt = "text",
-    region: RegionOpt = None,
-    state: Annotated[str | None, typer.Option(
-        "--state", help="Only models in this state: active, legacy, extended-access, eol.")] = None,
-    provider: Annotated[str | None, typer.Option("--provider", help="Only this provider.")] = None,
-    catalog: CatalogOpt = None,
-    changes_since: Annotated[str | None, typer.Option(
-        "--changes-since", help="Only entries whose lifecycle dates were published on or after DATE.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")] = "text",
+    region: Annotated[StrOpt, typer.Option(
+        "--region", metavar="REGION", help="The region whose lifecycle dates apply (an ARN's own region wins).")
+                      ] = None,
+    state: Annotated[StrOpt, typer.Option(
+        "--state", metavar="STATE", help="Only models in this state: active, legacy, extended-access, eol.")] = None,
+    provider: Annotated[StrOpt, typer.Option("--provider", metavar="NAME", help="Only this provider.")] = None,
+    catalog: Annotated[Many, _many("--catalog", "FILE", "Extra or overriding lifecycle entries")] = None,
+    changes_since: Annotated[StrOpt, typer.Option(
+        "--changes-since", metavar="DATE",
+        help="Only entries whose lifecycle dates were published on or after DATE.")] = None,
 ) -> None:
     """Show the lifecycle catalog as of a date, or explain one model ID or ARN."""
     from . import catalog_commands

@@ -81,6 +81,8 @@ class Settings:
     write_baseline: str | None = None
     days: int = TIMELINE_DAYS
     cache_dir: str | None = None
+    allow_empty: bool = False
+    """No Terraform or CloudFormation file under the paths is a clean scan, not exit code 2."""
     parse_timeout: float = PARSE_SECONDS
     timeout: float = DEFAULT_SECONDS
     root: str | None = None
@@ -311,6 +313,7 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
         # Only from the command line (the schema has no such key): a pull request that
         # could point the cache at files it ships could change what the scan sees.
         cache_dir=values.get("cache-dir"),
+        allow_empty=values.get("allow-empty", False),
         parse_timeout=values.get("parse-timeout", PARSE_SECONDS),
         timeout=values.get("timeout", DEFAULT_SECONDS),
         # Only from the command line too: a config in the tree could widen it to `/`.

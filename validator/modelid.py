@@ -217,6 +217,16 @@ def find_models(text: str) -> list[Match]:
     return sorted(found, key=lambda x: x.start)
 
 
+def reach_of(raw: str) -> ModelRef | None:
+    """A reference's text read again for what its model ID leaves out: the geo prefix of a
+    profile and whether an ARN's region is `*` (None when the text names no model)."""
+    parsed = parse_model(raw)
+    if parsed is None:
+        found = find_models(urllib.parse.unquote(raw))
+        parsed = found[0].ref if found else None
+    return parsed
+
+
 def could_mention_model(text: str) -> bool:
     """Cheap test before the regexes: the text names bedrock or a known provider."""
     low = text.lower()

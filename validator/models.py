@@ -7,8 +7,11 @@ from datetime import date
 from typing import Any
 
 from .catalog import Catalog, Entry, Phase, Row
+from .model import Reference, Span
 from .modelid import parse_model
 from .report.safe import clean
+from .rules import evaluate
+from .rules.base import Context
 
 STATES = ("active", "legacy", "extended-access", "eol")
 
@@ -68,24 +71,33 @@ def rows(catalog: Catalog, day: date, region: str | None, *, query: str | None =
 
 
 def explain(catalog: Catalog, text: str, day: date, region: str | None) -> dict[str, Any] | None:
-    """Normalisation and lifecycle of one ID or ARN; None when `text` names no model."""
+    """Normalisation and lifecycle of one ID or ARN, and the findings a scan would report for it
+    used on demand (the rules run on it, so the two always agree); None when `text` names no
+    model. The region is the ARN's, else `region`, as in a scan."""
     parsed = parse_model(text)
     if parsed is None or parsed.model_id is None:
         return None
     entry = catalog.find(parsed.model_id)
-    where = region or parsed.region
+    ref = Reference(span=Span(text, 1), resource="", resource_type="", attribute="", raw=text,
+                    model_id=parsed.model_id, usage="on-demand", region=parsed.region or region)
+    ctx = Context(catalog, day)
     result: dict[str, Any] = {
         "input": text,
         "model_id": parsed.model_id,
         "kind": parsed.kind,
-        "region": where,
+        "region": ref.region,
+        "profile": f"{parsed.geo}." if parsed.geo else None,
         "custom_model_base": parsed.custom,
         "known": entry is not None,
+        "findings": [{"rule_id": f.rule_id, "severity": f.severity, "lifecycle": f.lifecycle,
+                      "eol_date": _day(f.eol_date), "replacement": f.replacement, "message": f.message}
+                     for f in evaluate([ref], ctx)],
     }
     if entry is None:
         return result
-    result["entry"] = _row(entry, entry.phase("on-demand", where, day),
-                           catalog.replacement(entry.id, day, where), entry.id in catalog.overrides)
+    phase = ctx.phase(ref)
+    result["entry"] = _row(entry, phase or entry.phase("on-demand", ref.region, day), ctx.replacement(ref),
+                           entry.id in catalog.overrides)
     result["rows"] = [{"state": row.state("on-demand", day), **_dates(row)} for row in entry.lifecycle]
     return result
 
@@ -181,9 +193,11 @@ def render_explain(info: dict[str, Any], fmt: str) -> str:
              + (", base of a custom model" if info["custom_model_base"] else "") + ")"]
     if info["region"]:
         lines.append(f"  region:    {info['region']}")
+    if info["profile"]:
+        lines.append(f"  profile:   {info['profile']} (cross-region inference profile)")
     if not info["known"]:
         lines.append("  not in the lifecycle catalog")
-        return "\n".join(lines)
+        return "\n".join([*lines, *_findings(info)])
     e = info["entry"]
     lines.append(f"  name:      {e['name']} ({e['provider']})"
                  + (", from a user catalog" if e["user_catalog"] else ""))
@@ -196,4 +210,12 @@ def render_explain(info: dict[str, Any], fmt: str) -> str:
         lines.append(f"  - {regions}: legacy {row['legacy_date'] or '-'}, extended access "
                      f"{row['extended_access_date'] or '-'}, EOL {row['eol_date'] or '-'} "
                      f"({row['state']}, {row['confidence']}, published by {published})")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_findings(info)])
+
+
+def _findings(info: dict[str, Any]) -> list[str]:
+    """What a scan would report for the model used on demand, one line per finding."""
+    if not info["findings"]:
+        return ["  a scan reports nothing for it (on demand)"]
+    return ["  a scan reports (on demand):"] + [f"    {f['severity'].upper()} {f['rule_id']}: {clean(f['message'])}"
+                                                for f in info["findings"]]

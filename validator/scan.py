@@ -6,6 +6,7 @@ output (SourceFile -> ParsedFile -> Reference -> Finding -> Report).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FuturesTimeout
@@ -98,6 +99,12 @@ def _scan(settings: Settings, catalog: Catalog, env: Mapping[str, str], progress
         sources = _distinct(list(found), settings)
     except FileNotFoundError as exc:
         raise UsageError(f"path not found: {exc.args[0]}") from None
+    own = [s for s in sources if _own_output(s, settings.max_file_bytes)]
+    skipped.extend((s.display, "a baseline or report written by iac-check") for s in own)
+    sources = [s for s in sources if s not in own]
+    if not settings.allow_empty and not _any_iac(sources, settings.max_file_bytes):
+        raise UsageError(f"no Terraform or CloudFormation files under {', '.join(settings.paths)} "
+                         "(--allow-empty when that is expected)")
     _check_cache_dir(settings, gate)
     region = default_region(settings, env)
     collected = _Collected(files=len(sources))
@@ -304,6 +311,12 @@ def _may_reference(text: str, settings: Settings) -> bool:
     return prefilter.mentions_model(text.encode()) or prefilter.mentions_model(given) or "DefinitionUri" in text
 
 
+# A template names a resource type or its format version, a plan its format version; in any
+# encoding the reader decodes (PowerShell's `>` writes UTF-16).
+_IAC_HINTS = tuple(hint.encode(encoding) for hint in ("AWSTemplateFormatVersion", "AWS::", '"format_version"')
+                   for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+
+
 def _looks_like_iac(src: SourceFile, limit: int) -> bool:
     """Whether a YAML or JSON file that cannot be read may be a template or a plan.
 
@@ -318,7 +331,48 @@ def _looks_like_iac(src: SourceFile, limit: int) -> bool:
             head = handle.read(65536)  # never the whole file: it may be gigabytes
     except OSError:
         return True
-    return size > limit or b"AWSTemplateFormatVersion" in head or b"AWS::" in head
+    return size > limit or any(hint in head for hint in _IAC_HINTS)
+
+
+def _any_iac(sources: Sequence[SourceFile], limit: int) -> bool:
+    """Whether a Terraform file, or a YAML or JSON file that may be a template or plan, was found.
+
+    Only this, not whether anything mentions a model: a wrong path in CI must not pass as a
+    clean scan, but a tree of IaC without Bedrock is a clean scan.
+    """
+    return any(s.kind != "structured" for s in sources) or any(
+        not not_a_template(s.path.name) and _looks_like_iac(s, limit) for s in sources)
+
+
+_OWN_MARKERS = (b'"iac-check-baseline"', b'"name": "iac-check"')
+_IAC_KEYS = {"AWSTemplateFormatVersion", "Resources", "Transform", "format_version", "resource_changes"}
+
+
+def _own_output(src: SourceFile, limit: int) -> bool:
+    """A baseline, JSON or SARIF report that iac-check wrote into the tree: its model IDs are
+    this tool's findings, not code. Never a file with a template's or plan's keys, so no
+    template can pass itself off as one."""
+    if not src.path.name.lower().endswith(".json"):
+        return False
+    try:
+        with src.path.open("rb") as handle:
+            head = handle.read(512)
+        if not any(marker in head for marker in _OWN_MARKERS):
+            return False
+        root = json.loads(read_text(src.path, src.display, limit)[0] or "null")
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(root, dict) or root.keys() & _IAC_KEYS:
+        return False
+    return "iac-check-baseline" in root or _tool_name(root) == "iac-check"
+
+
+def _tool_name(root: dict[str, object]) -> object:
+    """The tool a JSON report (`tool.name`) or a SARIF log (`runs[0].tool.driver.name`) names."""
+    try:
+        return root["tool"]["name"] if "tool" in root else root["runs"][0]["tool"]["driver"]["name"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def _check_cache_dir(settings: Settings, gate: Gate) -> None:

@@ -7,6 +7,7 @@ the model ID often lives in that map, so it is substituted before the value is h
 
 from __future__ import annotations
 
+import errno
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -103,8 +104,7 @@ def definition_file_leaves(
 ) -> tuple[list[Leaf], list[Problem]]:
     """A SAM state machine's local `DefinitionUri` file as leaves under ("Definition", ...).
 
-    Reports name the template, so each leaf sits on the DefinitionUri line and its
-    candidates' origin gives the file and line where the value is written. The file is
+    Each leaf sits in the definition file, where its value is written. The file is
     read through `gate` (default: only under `base_dir`); a refused one is a problem
     naming the path, never its content.
     """
@@ -113,14 +113,18 @@ def definition_file_leaves(
         return [], []
     gate = gate or Gate.at(base_dir)
     try:
-        path = (base_dir.resolve() / uri).resolve()
-    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
-        return [], [Problem(span, f"cannot read DefinitionUri {uri}: symlink loop")]
+        # strict: from Python 3.13 a lax resolve() returns a symlink loop's own path.
+        path = (base_dir.resolve() / uri).resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        return [], []  # not there (built later): nothing to read
+    except (OSError, RuntimeError) as exc:  # a loop is RuntimeError before Python 3.13, ELOOP after
+        why = "symlink loop" if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP else exc.strerror
+        return [], [Problem(span, f"cannot read DefinitionUri {uri}: {why}")]
     refused = gate.refusal(path)
     if refused is not None:
         return [], [Problem(span, f"DefinitionUri {uri} is {refused}: not read")]
     if not path.is_file():
-        return [], []  # not there (built later): nothing to read
+        return [], []  # a directory: nothing to read
     shown = posixpath.normpath(posixpath.join(posixpath.dirname(display_path), uri))
     text, problem = read_text(path, shown, MAX_DEFINITION_FILE)
     if text is None:
@@ -132,9 +136,12 @@ def definition_file_leaves(
         return [], [Problem(Span(shown, exc.line or 1, exc.column), f"DefinitionUri {uri}: not valid JSON or YAML")]
     leaves = []
     for scalar in walk_plain(tree, ("Definition",)):
-        origin = Origin(shown, scalar.node.line, (f"DefinitionUri {uri}",))
-        part = replace(literal(str(scalar.node.value)), origin=origin)
-        leaves.append(Leaf(scalar.path, span, to_candidates(resolver.substitute([part], subs))))
+        # A value is reported in the definition file where it is written; `${Name}` there is
+        # where its substitution is used, with the substitution as its origin.
+        node = scalar.node
+        part = literal(str(node.value), node.text_line, node.marks)
+        leaves.append(Leaf(scalar.path, Span(shown, node.line, node.column),
+                           to_candidates(resolver.substitute([part], subs))))
     return leaves, []
 
 

@@ -25,7 +25,9 @@ class TemplateOptions:
     only place local files such as a SAM `DefinitionUri` are read from.
     `parameter_origins` may say where an override was written, for the report's origin.
     `gate` decides which local files (DefinitionUri, nested stacks) may be read; without
-    one, only files under `base_dir`.
+    one, only files under `base_dir`. `stack` is the chain of parent stacks reading this
+    template as a nested stack (`Parent.Child.`, prefixed to its resources), and `nesting`
+    the templates already open on the way, against cycles.
     """
 
     parameters: Mapping[str, str] = field(default_factory=dict)
@@ -33,6 +35,8 @@ class TemplateOptions:
     base_dir: Path | None = None
     parameter_origins: Mapping[str, Origin] = field(default_factory=dict)
     gate: Gate | None = None
+    stack: str = ""
+    nesting: tuple[str, ...] = ()
 
     def reader(self) -> Gate | None:
         """The gate local files are read through; None when there is no directory to read."""

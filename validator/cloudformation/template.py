@@ -24,6 +24,7 @@ from .definitions import (
     substitutions,
 )
 from .load import LoadError, Node, load, load_json
+from .nested import NESTED_TYPES, nested_stack
 from .options import TemplateOptions
 from .regions import template_regions
 from .resolve import Part, Resolver, elsewhere, intrinsic, placeholder, to_candidates
@@ -139,9 +140,10 @@ class _Template:
         self.problems: list[Problem] = []
         self.suppressions: list[Suppression] = []
         self.globals = self._globals()
+        self.children: list[Resource] = []  # the resources of nested stacks read from here
 
     def parsed(self) -> ParsedFile:
-        resources = list(self._resources()) + list(self._parameter_choices())
+        resources = list(self._resources()) + list(self._parameter_choices()) + self.children
         return ParsedFile(self.file, tuple(resources), tuple(self.problems),
                           tuple(self.suppressions))
 
@@ -199,17 +201,32 @@ class _Template:
             return None
         self._suppressions(logical_id, node)
         properties = node.get("Properties")
+        nested = rtype in NESTED_TYPES and properties is not None and properties.is_map \
+            and self._nested(logical_id, rtype, properties)
         leaves: list[Leaf] = []
         if properties is not None and properties.is_map:
             leaves = self._property_leaves(rtype, properties)
+        if nested:
+            # The values it hands its child are reported where the child uses them.
+            leaves = [leaf for leaf in leaves if leaf.path[0] != "Parameters"]
         return Resource(
-            address=logical_id,
+            address=self.options.stack + logical_id,
             type=rtype,
             span=Span(self.file, node.key_line or node.line, node.key_column or node.column),
             leaves=tuple(leaves),
             end_line=node.end_line,
             construct_path=_construct_path(node),
         )
+
+    def _nested(self, logical_id: str, rtype: str, properties: Node) -> bool:
+        """Read a nested stack's local template; whether its resources were read."""
+        child = nested_stack(self.resolver, logical_id, rtype, properties, self.file, self.options, parse_template)
+        if child is None:
+            return False
+        self.children.extend(child.resources)
+        self.problems.extend(child.problems)
+        self.suppressions.extend(child.suppressions)
+        return child.path != self.file
 
     def _property_leaves(self, rtype: str, properties: Node) -> list[Leaf]:
         subs: dict[str, list[Part]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -41,6 +41,18 @@ class RenderOptions:
 def render(report: Report, fmt: str, options: RenderOptions) -> str:
     module = import_module(f".{fmt}_format", __name__)
     return module.render(report, options)
+
+
+def origin_phrase(f: Finding, name: Callable[[str], str] = str) -> str:
+    """"set in prod.tfvars:3" when the model was written somewhere else than where it is used
+    (SPEC 8), so a reader is sent to the line to change; empty when it is the same place.
+    `name` turns the report's file name into the one the format shows. A finding merged
+    over several instances knows its first instance's origin only, and says so."""
+    origin = f.origin
+    if origin is None or (origin.file, origin.line) == (f.span.file, f.span.line):
+        return ""
+    names = instance_names(f)
+    return f"set in {name(origin.file)}:{origin.line}" + (f" for {names[0]}" if names else "")
 
 
 def instance_names(f: Finding) -> list[str]:

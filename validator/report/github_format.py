@@ -19,7 +19,7 @@ from datetime import date
 
 from ..model import SEVERITY_RANK, Finding, Report
 from ..rules import BY_ID
-from . import RenderOptions, instances_phrase
+from . import RenderOptions, instances_phrase, origin_phrase
 from .safe import clean, clean_keeping_lines
 from .text_format import summary
 
@@ -45,8 +45,8 @@ def command(f: Finding, options: RenderOptions) -> str:
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""
     properties["title"] = f"{f.rule_id} {BY_ID[f.rule_id].NAME}{model}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    instances = instances_phrase(f)
-    message = clean(f.message) + (f" ({clean(instances)})" if instances else "")
+    notes = (origin_phrase(f, options.path), instances_phrase(f))
+    message = clean(f.message) + "".join(f" ({clean(part)})" for part in notes if part)
     return f"::{LEVELS[f.severity]} {rendered}::{escape_data(message)}"
 
 

@@ -17,7 +17,7 @@ from datetime import date
 
 from ..model import Finding, Report
 from ..timeline import PHASE_NAMES, ModelTimeline, Timeline
-from . import LIFECYCLE_PAGE, RenderOptions, instances_phrase, shared_resource
+from . import LIFECYCLE_PAGE, RenderOptions, instances_phrase, origin_phrase, shared_resource
 from .github_format import urgency
 from .safe import clean, inert
 
@@ -87,7 +87,7 @@ def _findings(report: Report, options: RenderOptions, room: int) -> list[str]:
     """The findings by file; when they do not all fit in `room`, the most urgent that do."""
     if not report.findings:
         return ["No findings."]
-    rows = {f: _row(f) for f in report.findings}
+    rows = {f: _row(f, options) for f in report.findings}
     files = {f.span.file: f"#### {code(options.path(f.span.file))}" for f in report.findings}
     shown: set[Finding] = set()
     used = _size(["### Findings", "", _left_out(report.findings)])
@@ -117,10 +117,13 @@ def _left_out(missing: tuple[Finding, ...] | list[Finding]) -> str:
             "or the JSON report.")
 
 
-def _row(f: Finding) -> str:
+def _row(f: Finding, options: RenderOptions) -> str:
     level = "suppressed" if f.suppressed else ("**error**" if f.severity == "error" else f.severity)
     subject = ".".join(p for p in (shared_resource(f), f.attribute) if p)
     message = escape(f.message)
+    origin = origin_phrase(f, lambda file: code(options.path(file)))
+    if origin:
+        message += f" ({origin})"
     instances = instances_phrase(f)
     if instances:
         message += f" ({escape(instances)})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..model import Finding, Report
-from . import RenderOptions, instances_phrase, shared_resource
+from . import RenderOptions, instances_phrase, origin_phrase, shared_resource
 from .safe import clean, no_workflow_commands
 
 _COLORS = {"error": "31", "warning": "33", "note": "36", "suppressed": "2"}
@@ -29,8 +29,7 @@ def line(f: Finding, color: bool) -> str:
     model = f" {clean(f.model_id or f.raw)}" if (f.model_id or f.raw) else ""
     head = f"{_paint(where, '1', color)} {_paint(level.upper(), _COLORS[level], color)} {f.rule_id}"
     subject_part = f" {subject}{model}" if subject else ""
-    instances = instances_phrase(f)
-    tail = f" ({clean(instances)})" if instances else ""
+    tail = "".join(f" ({clean(part)})" for part in (origin_phrase(f), instances_phrase(f)) if part)
     return f"{head}{subject_part} — {clean(f.message)}{tail}"
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ..model import Region
+from ..modelid import find_models
 from .override import is_override, merge_overrides
-from .syntax import Attribute, Block, ConfigFile
+from .syntax import Attribute, Block, ConfigFile, Expr, ListX, Lit, MapX
 
 # Text in these attributes is read by people, never by Bedrock.
 QUIET_ATTRIBUTES = {"description": "description", "tags": "tags", "tags_all": "tags"}
@@ -19,6 +20,7 @@ _VARIABLE = {
 _BLOCKS = {"output": "output", "validation": "variable validation"}
 _TFVARS = "tfvars value that no resource uses"
 _OVERRIDDEN = "replaced by an override file"
+_MAP_KEY = "map key: it selects an entry (a dimension, a price), it deploys nothing"
 _END = 10**9
 
 
@@ -39,6 +41,8 @@ def _block_regions(block: Block, parent: str) -> Iterator[Region]:
     else:
         names = QUIET_ATTRIBUTES
     yield from _attribute_regions(block.attributes, block.blocks, block.end_line - 1, label, None, names)
+    for attr in block.attributes:
+        yield from _key_regions(attr.expr, f"{label}.{attr.name}", 0)
     for child in block.blocks:
         yield from _block_regions(child, label)
 
@@ -52,6 +56,19 @@ def _attribute_regions(attributes: Sequence[Attribute], blocks: Sequence[Block],
         last = max(attr.line, following - 1 if following is not None else end)
         reason = every or (names or {}).get(attr.name)
         yield Region(attr.line, last, reason, f"{label}.{attr.name}" if label else attr.name)
+
+
+def _key_regions(node: Expr, label: str, depth: int) -> Iterator[Region]:
+    """The lines of map keys that name a model, in a map whose values are not models
+    (`{ "amazon.titan-embed-text-v2:0" = 1024 }`). A key written on its value's line; a
+    key that `keys()` turns into a value is accounted by that value's origin first."""
+    if depth > 16:
+        return
+    items = node.items if isinstance(node, MapX) else ((None, i) for i in node.items) if isinstance(node, ListX) else ()
+    for key, value in items:
+        if key is not None and find_models(key) and not (isinstance(value, Lit) and find_models(str(value.value))):
+            yield Region(value.line, value.line, _MAP_KEY, label)
+        yield from _key_regions(value, label, depth + 1)
 
 
 def _label(block: Block, parent: str) -> str:

@@ -124,7 +124,8 @@ class Module:
         self._cache: dict[str, list[Val]] = {}
         self._busy: set[str] = set()
         self._children: dict[str, Module | None] = {}
-        self.evaluator = Evaluator(self._lookup, {"file": self._file, "templatefile": self._templatefile})
+        self.evaluator = Evaluator(self._lookup, {"file": self._file, "templatefile": self._templatefile,
+                                                  "fileexists": self._fileexists})
         self.regions = {**regions, **self._own_regions()}
 
     def _declare(self, f: ConfigFile) -> None:
@@ -171,6 +172,17 @@ class Module:
         if text is None:
             raise ValueError(self.loader.refusal(target) or f"cannot read {path}")
         return text
+
+    def _fileexists(self, path: str) -> bool:
+        """Whether the file can be read; a file the scan may not read raises (unknown),
+        so `fileexists(x) ? file(x) : default` keeps both branches."""
+        target = Path(path) if Path(path).is_absolute() else self.root / path
+        if self.loader.read(target) is not None:
+            return True
+        refusal = self.loader.refusal(target)
+        if refusal:
+            raise ValueError(refusal)
+        return False
 
     def _templatefile(self, path: str, variables: Mapping[str, Any]) -> str:
         """Render a template file with its variables; unknown pieces stay as `${?}`."""
@@ -608,6 +620,12 @@ def _attribute_leaves(scope: Evaluator, attr: Attribute, path: tuple[str, ...], 
 
 
 def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:
+    if isinstance(node, Call) and node.name == "jsonencode" and len(node.args) == 1 \
+            and isinstance(node.args[0], (MapX, ListX)):
+        # A policy or definition written in place: each value inside keeps its own line
+        # (SPEC 8), under the attribute that holds the JSON.
+        yield from _encoded_leaves(scope, node.args[0], path, span)
+        return
     # Objects written in place (awscc's nested attributes) keep a line per element.
     if isinstance(node, MapX):
         for key, value in node.items:
@@ -624,6 +642,16 @@ def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span
             by_path.setdefault(sub, []).append(cand)
     for sub, cands in by_path.items():
         yield Leaf((*path, *sub), span, tuple(cands))
+
+
+def _encoded_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:
+    if isinstance(node, (MapX, ListX)):
+        for item in (v for _, v in node.items) if isinstance(node, MapX) else node.items:
+            yield from _encoded_leaves(scope, item, path, span)
+        return
+    cands = [cand for val in scope.eval(node) for _, cand in _flatten(val, ())]
+    if cands:
+        yield Leaf(path, span, tuple(cands))
 
 
 def _flatten(val: Val, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Candidate]]:
