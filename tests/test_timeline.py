@@ -96,3 +96,20 @@ def test_days_from_the_config_and_usage_errors(tmp_path: Path):
     assert cli("timeline", REPO, *SCAN, "-f", "sarif")[0] == 2
     assert cli("timeline", REPO, *SCAN, "--days", "-1")[0] == 2
     assert cli("timeline", str(tmp_path / "missing"), *SCAN)[0] == 2
+
+
+def test_profiles_are_timed_by_their_geography(tmp_path):
+    """An eu. profile with no region is timed by EU rows only: Claude 3.5 Sonnet v2 has APAC and
+    us-east-1 rows, so nothing is announced for it in the EU (a scan notes that, BDR012)."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_bedrockagent_agent" "eu" {\n  agent_name       = "eu"\n'
+        '  foundation_model = "eu.anthropic.claude-3-5-sonnet-20241022-v2:0"\n}\n', encoding="utf-8")
+    code, out, _ = cli("timeline", str(tmp_path), "--as-of", "2025-12-01", "--days", "365", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["changes"] == []
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_bedrockagent_agent" "apac" {\n  agent_name       = "apac"\n'
+        '  foundation_model = "apac.anthropic.claude-3-5-sonnet-20241022-v2:0"\n}\n', encoding="utf-8")
+    _, out, _ = cli("timeline", str(tmp_path), "--as-of", "2025-12-01", "--days", "365", "--format", "json")
+    assert [(c["date"], c["phase"]) for c in json.loads(out)["changes"]] == [
+        ("2026-01-30", "legacy"), ("2026-04-30", "extended-access"), ("2026-07-30", "eol")]

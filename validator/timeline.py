@@ -17,6 +17,7 @@ from typing import Any
 from .catalog import Catalog
 from .model import LifecycleState, Reference, Span, Usage
 from .report.safe import clean, no_workflow_commands
+from .rules.base import Context
 
 PHASE_NAMES: dict[str, str] = {"legacy": "Legacy", "extended-access": "extended access", "eol": "end of life"}
 
@@ -70,20 +71,21 @@ class Timeline:
 
 def build(references: Iterable[Reference], catalog: Catalog, as_of: date, days: int) -> Timeline:
     """The timeline of every resolved model reference; models changing soonest come first."""
-    groups: dict[tuple[str, Usage, str | None], list[Span]] = defaultdict(list)
+    groups: dict[tuple[str, Usage, str | None, str | None], list[Span]] = defaultdict(list)
+    reads = Context(catalog, as_of)  # where a reference runs, read as the rules read it
     for ref in references:
         if ref.model_id is not None:
-            groups[(ref.model_id, ref.usage, ref.region)].append(ref.span)
+            groups[(ref.model_id, ref.usage, *reads.where_runs(ref))].append(ref.span)
     end = as_of + timedelta(days=days)
     models = [_model(catalog, key, spans, as_of, end) for key, spans in groups.items()]
     models.sort(key=lambda m: (m.next_change, m.model_id, m.usage, m.region or ""))
     return Timeline(as_of, days, tuple(models))
 
 
-def _model(catalog: Catalog, key: tuple[str, Usage, str | None], spans: list[Span],
+def _model(catalog: Catalog, key: tuple[str, Usage, str | None, str | None], spans: list[Span],
            as_of: date, end: date) -> ModelTimeline:
-    model_id, usage, region = key
-    phase = catalog.phase(model_id, usage, region, as_of)
+    model_id, usage, region, reach = key
+    phase = catalog.phase(model_id, usage, region, as_of, reach)
     dated: tuple[tuple[LifecycleState, date | None], ...] = (
         ("legacy", phase.legacy_date), ("extended-access", phase.extended_access_date), ("eol", phase.eol_date))
     changes = sorted((Change(day, name) for name, day in dated if day is not None and as_of <= day <= end),
@@ -98,7 +100,7 @@ def _model(catalog: Catalog, key: tuple[str, Usage, str | None], spans: list[Spa
         legacy_date=phase.legacy_date,
         extended_access_date=phase.extended_access_date,
         eol_date=phase.eol_date,
-        replacement=catalog.replacement(model_id, as_of, region),
+        replacement=catalog.replacement(model_id, as_of, region, reach),
         places=tuple(sorted(set(spans), key=lambda s: (s.file, s.line))),
         changes=tuple(changes),
         eol_not_before=phase.eol_not_before,
