@@ -201,3 +201,16 @@ def test_the_config_schema_ships_and_validates():
     assert validate(good, "config.schema.json", "test") == good
     with pytest.raises(PolicyDataError, match="unknown key"):
         validate({"failon": "warning"}, "config.schema.json", "test")
+
+
+@pytest.mark.parametrize(("config", "args"), [
+    ({".iac-check.yaml": "timeout: .inf\n"}, []),
+    ({".iac-check.yaml": "parse-timeout: .inf\n"}, []),
+    ({".iac-check.yaml": "timeout: 1.0e+300\n"}, []),
+    ({}, ["--timeout", "inf"]),
+])
+def test_a_timeout_without_bound_is_a_usage_error(tmp_path: Path, config: dict[str, str], args: list[str]):
+    # An endless budget would let a config in the tree under review stall the gate.
+    root = legacy_tree(tmp_path, **config)
+    code, _, err = cli("scan", str(root), "--as-of", "2024-01-15", *args)
+    assert code == 2 and "timeout" in err and "at most 86400" in err, err

@@ -269,6 +269,80 @@ def test_on_the_bundled_examples_only_explained_findings_remain(tmp_path: Path) 
     assert any(line.startswith("fixed ") for line in out.splitlines())
 
 
+def test_diff_context_lines_cannot_be_read_as_workflow_commands(tmp_path: Path) -> None:
+    # A heredoc line next to the model is a context line of the diff: " ::add-mask::..."
+    # would be a command to the Actions runner, which reads a line after leading spaces.
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  banner = <<EOT\n::stop-commands::forged\nEOT\n'
+        f'  model = "{OLD}"\n}}\n\n'
+        'resource "aws_bedrockagent_agent" "a" {\n  agent_name = "a"\n  foundation_model = local.model\n}\n')
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF, "--region", "us-east-1", "--diff")
+    assert code == 1
+    assert f'+  model = "{NEW}"' in out
+    assert [line for line in out.split("\n") if line.lstrip().startswith("::")] == []
+
+
+def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _copy(tmp_path, "terraform")
+
+    def refuse(_source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr("validator.fix.os.replace", refuse)
+    code, _, err = cli("fix", str(tree), *AS_OF)
+    assert code == 2
+    assert "Permission denied" in err
+    assert [p.name for p in tree.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_module_terraform_init_downloaded_is_not_edited(tmp_path: Path) -> None:
+    # `terraform init` writes it again from the registry: the edit would be lost, and the
+    # summary would claim a fix that never reaches the code under review.
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n\n'
+                                      'module "bot" {\n  source = "acme/bot/aws"\n}\n')
+    installed = tmp_path / ".terraform" / "modules" / "bot"
+    installed.mkdir(parents=True)
+    module = installed / "main.tf"
+    module.write_text(f'variable "model" {{\n  default = "{OLD}"\n}}\n\n'
+                      'resource "aws_bedrockagent_agent" "a" {\n  agent_name       = "a"\n'
+                      '  foundation_model = var.model\n}\n')
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        '{"Modules": [{"Key": "", "Source": "", "Dir": "."}, '
+        '{"Key": "bot", "Source": "registry.terraform.io/acme/bot/aws", "Dir": ".terraform/modules/bot"}]}')
+    before = module.read_bytes()
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF)
+    assert module.read_bytes() == before
+    assert code == 0
+    assert "downloaded by terraform init" in out
+    assert "0 literal(s) edited" in out
+
+
+def test_diff_splits_lines_where_the_file_does(tmp_path: Path) -> None:
+    # A bare \r inside a line is part of that line for the parsers, `fix` and `patch`:
+    # the diff must neither cut the line there nor number the lines after it differently.
+    (tmp_path / "template.yaml").write_bytes(
+        b'AWSTemplateFormatVersion: "2010-09-09"\nDescription: "one\rtwo"\nParameters:\n  M:\n'
+        b'    Type: String\n    Default: ' + OLD.encode() + b'\nResources:\n  A:\n    Type: AWS::Bedrock::Agent\n'
+        b'    Properties:\n      AgentName: a\n      FoundationModel: !Ref M\n')
+    code, out, _ = cli("fix", str(tmp_path), *AS_OF, "--region", "us-east-1", "--diff")
+    assert code == 1
+    assert '@@ -3,7 +3,7 @@\n Parameters:\n' in out
+    assert f'-    Default: {OLD}\n+    Default: {NEW}\n' in out
+
+
+def test_diff_quotes_a_file_name_with_control_characters_as_git_does(tmp_path: Path) -> None:
+    # A name from the pull request must not colour the terminal nor start a line of its own.
+    (tmp_path / "a\x1b[31m\nb.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n\nresource "aws_bedrockagent_agent" "a" {\n'
+        f'  agent_name       = "a"\n  foundation_model = "{OLD}"\n}}\n')
+    code, out, _ = cli("fix", str(tmp_path / "a\x1b[31m\nb.tf"), *AS_OF, "--diff")
+    assert code == 1
+    assert "\x1b" not in out
+    headers = [line for line in out.split("\n") if line.startswith(("--- ", "+++ "))]
+    assert len(headers) == 2 and all(line.endswith('\\033[31m\\nb.tf"') for line in headers), headers
+
+
 def test_a_model_inside_jsonencode_is_rewritten_on_its_own_line(tmp_path: Path) -> None:
     tree = _copy(tmp_path, "jsonencode")
     before = (tree / "main.tf").read_text()

@@ -258,11 +258,17 @@ def fix(
     except (OSError, fixes.FixError) as exc:
         raise fail(str(exc)) from None
     if diff:
-        sys.stdout.write("".join(fixes.unified_diff(report.locations[file], change)
-                                 for file, change in changes.items()))
+        from .report.safe import no_workflow_commands
+
+        # Context lines are the scanned files' own text: none may become a runner command.
+        sys.stdout.write(no_workflow_commands("".join(fixes.unified_diff(report.locations[file], change)
+                                                      for file, change in changes.items())))
     else:
         for file, change in changes.items():
-            fixes.write_atomically(Path(report.locations[file]), change.data)
+            try:
+                fixes.write_atomically(Path(report.locations[file]), change.data)
+            except OSError as exc:
+                raise fail(f"{report.locations[file]}: not written: {exc.strerror or exc}") from None
     typer.echo(fixes.summary(found, written=not diff), err=diff)
     raise typer.Exit(1 if diff and changes else 0)
 

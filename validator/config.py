@@ -23,6 +23,8 @@ from .days import parse_day
 from .deadline import DEFAULT_SECONDS, PARSE_SECONDS
 from .policydata import PolicyDataError, read_yaml
 
+MAX_SECONDS = 24 * 3600
+"""The longest `timeout` or `parse-timeout` a run accepts."""
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
 CONFIG_NAME = ".iac-check.yaml"
@@ -274,6 +276,10 @@ def build_settings(given: Mapping[str, Any], config: ConfigFile | None, today: d
     for key, choices in (("format", FORMATS), ("fail-on", FAIL_ON)):
         if values.get(key, choices[0]) not in choices:
             raise ConfigError(f"--{key} {values[key]!r}: choose one of {', '.join(choices)}")
+    for key in ("timeout", "parse-timeout"):
+        # Past a day a gate is stalled, not slow; `.inf` also broke the scan's watchdog.
+        if key in values and not 0 < values[key] <= MAX_SECONDS:
+            raise ConfigError(f"--{key} {values[key]!r}: give seconds, more than 0 and at most {MAX_SECONDS:g}")
     primary, extra = _outputs(values.get("output", []))
     rules: Mapping[str, Mapping[str, Any]] = values.get("rules", {})
     allow = values.get("allow")

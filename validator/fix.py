@@ -29,6 +29,8 @@ from .modelid import find_models, geo_prefix, normalise_id
 
 DEFAULT_RULES = ("BDR001", "BDR007")
 LEGACY_RULE = "BDR002"
+DOWNLOADED = ".terraform"
+"""The directory `terraform init` keeps downloaded modules in."""
 FIXABLE_RULES = (*DEFAULT_RULES, LEGACY_RULE)
 _PAID = {
     "provisioned": "a provisioned throughput",
@@ -81,9 +83,12 @@ class _Files:
         self._locations, self._inside = locations, inside
         self._lines: dict[str, list[str] | None] = {}
 
+    def path(self, file: str) -> Path:
+        return Path(self._locations.get(file, file))
+
     def lines(self, file: str) -> list[str] | None:
         if file not in self._lines:
-            self._lines[file] = self._read(Path(self._locations.get(file, file)))
+            self._lines[file] = self._read(self.path(file))
         return self._lines[file]
 
     def _read(self, path: Path) -> list[str] | None:
@@ -200,6 +205,9 @@ def _locate(files: _Files, where: tuple[str, int], model_id: str | None, raw: st
     file, line = where
     if model_id is None:
         return "the model is not known statically"
+    if DOWNLOADED in files.path(file).parts:
+        # `terraform init` writes the module again: the edit would not last, nor reach review.
+        return f"{file} is in a module downloaded by terraform init: upgrade the module or its inputs instead"
     lines = files.lines(file)
     if lines is None:
         return f"{file} is outside the scanned tree or cannot be read"
@@ -325,5 +333,31 @@ def summary(found: Plan, written: bool) -> str:
 
 def unified_diff(path: str, change: Change) -> str:
     """The change as a unified diff of its text (whatever the file's encoding)."""
-    old, new = change.before.splitlines(keepends=True), change.after.splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"))
+    return "".join(difflib.unified_diff(_lines(change.before), _lines(change.after),
+                                        _quoted(f"a/{path}"), _quoted(f"b/{path}")))
+
+
+_C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
+def _quoted(name: str) -> str:
+    """A diff header's file name as git writes it: in C quotes when it holds a control or
+    invisible character (those bytes in octal), so a name cannot colour the terminal, start
+    a line of its own, or hide its text."""
+    from .report.safe import clean_keeping_lines
+
+    def escaped(ch: str) -> str:
+        if ch in _C_ESCAPES:
+            return _C_ESCAPES[ch]
+        if clean_keeping_lines(ch) != ch:
+            return "".join(f"\\{byte:03o}" for byte in ch.encode("utf-8", "surrogateescape"))
+        return ch
+
+    quoted = "".join(escaped(ch) for ch in name)
+    return name if quoted == name else f'"{quoted}"'
+
+
+def _lines(text: str) -> list[str]:
+    # Not str.splitlines: it also breaks at a lone \r, form feed or U+2028, where the
+    # parsers, the edits and `patch` see no line end, and the hunks would not apply.
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
