@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import by_rule, scan_json
+from conftest import FIXTURES, by_rule, scan_json
 
 
 def test_deleted_resources_are_not_references(tf_fixture):
@@ -56,3 +56,15 @@ def test_unknown_after_apply_in_a_model_attribute_is_bdr005(tmp_path: Path):
     _, report = scan_json(str(tmp_path), "--as-of", "2025-09-01")
     [unresolved] = by_rule(report, "BDR005")
     assert "after apply" in unresolved["message"]
+
+
+def test_a_plan_replaces_only_its_own_roots_resources() -> None:
+    # Three roots in one scan declare aws_bedrockagent_agent.support; the plan belongs to
+    # the root beside it and must not take the others' places.
+    _, report = scan_json(str(FIXTURES / "terraform"), "--as-of", "2026-12-01")
+    support = {(r["file"], r["line"], r["raw"]) for r in report["references"]
+               if r["resource"] == "aws_bedrockagent_agent.support"}
+    assert ("plan-with-source/main.tf", 12, "anthropic.claude-v2") in support
+    assert ("tfjson/main.tf.json", 13, "anthropic.claude-instant-v1") in support
+    assert ("agent/main.tf", 32, "anthropic.claude-v1") in support
+    assert not [f for f in report["findings"] if f["rule_id"] == "BDR005" and f["file"] == "agent/main.tf"]

@@ -204,7 +204,7 @@ def _parse_all(
     sources: Sequence[SourceFile], settings: Settings, env: Mapping[str, str], region: str | None, gate: Gate,
     progress: Progress, deadline: Deadline,
 ) -> Iterable[ParsedFile]:
-    plans: list[ParsedFile] = []
+    plans: list[tuple[str, ParsedFile]] = []
     structured = [s for s in sources if s.kind == "structured"]
     with Workers(_jobs(settings), deadline) as workers:
         # The workers parse Terraform while this process reads the templates.
@@ -216,18 +216,24 @@ def _parse_all(
                            f" (from {clean(src.display)}), {terraform.roots} Terraform root modules")
             found = _parse_structured(src, settings, region, gate)
             if found is not None and found[0] == "plan":
-                plans.append(found[1])
+                plans.append((os.path.normpath(src.path.parent), found[1]))
             elif found is not None:
                 yield found[1]
             progress(done, total)
         resolved = terraform.resolve(lambda roots: progress(len(structured) + roots, total))
     progress(total, total)
-    # A plan scanned with its configuration points at the .tf lines and replaces the
-    # source's own resolution of the same resources: the plan knows the real values.
-    moved, replaced = point_at_source([r for p in plans for r in p.resources], resolved.resources)
-    yield replace(resolved, resources=tuple(r for r in resolved.resources if r.address not in replaced))
-    yield ParsedFile("", tuple(moved), tuple(p for plan in plans for p in plan.problems),
-                     texts=tuple(t for plan in plans for t in plan.texts))
+    # A plan scanned with its configuration (the root module in the plan's directory) points
+    # at the .tf lines and replaces that root's own resolution of the same resources: the
+    # plan knows the real values. Another root's resources of the same address are not it.
+    by_root = terraform.resources_by_root
+    moved: list[Resource] = []
+    for directory, plan in plans:
+        own, replaced = point_at_source(plan.resources, by_root.get(directory, []))
+        moved.extend(own)
+        by_root[directory] = [r for r in by_root.get(directory, []) if r.address not in replaced]
+    yield replace(resolved, resources=tuple(r for resources in by_root.values() for r in resources))
+    yield ParsedFile("", tuple(moved), tuple(p for _, plan in plans for p in plan.problems),
+                     texts=tuple(t for _, plan in plans for t in plan.texts))
 
 
 class _TerraformScan:
@@ -247,6 +253,8 @@ class _TerraformScan:
                                     settings.max_file_bytes, gate, settings.cache_dir,
                                     (settings.parse_timeout, deadline.at))
         self._deadline = deadline
+        self.resources_by_root: dict[str, list[Resource]] = {}
+        """Resolved resources by root module directory (normalised), filled by `resolve`."""
         terraform = [n for n, s in zip(names, sources, strict=True) if s.kind in ("terraform", "tfjson")]
         directories = [Path(d) for d in dict.fromkeys(os.path.dirname(n) or "." for n in terraform)]
         var_files = tuple(_var_files(settings))
@@ -264,18 +272,18 @@ class _TerraformScan:
     def resolve(self, resolved: Callable[[int], None]) -> ParsedFile:
         """Wait for the parse and resolve every root; `resolved(n)` is told after each one."""
         loader = self._loader
-        resources: list[Resource] = []
         for done, root in enumerate(self._roots, 1):
             self._deadline.check(f"{len(self._roots) - done + 1} of {len(self._roots)} Terraform root modules"
                                  f" (from {clean(loader.name(root))})")
             module = loader.load(root)
             if module is not None:
-                resources.extend(resolve_root(
-                    module, Loader(loader.load, loader.installed, loader.read, loader.refusal), self._options))
+                self.resources_by_root[os.path.normpath(root)] = resolve_root(
+                    module, Loader(loader.load, loader.installed, loader.read, loader.refusal), self._options)
             resolved(done)
         suppressions = [s for display, text in loader.texts.items()
                         for s in suppress.inline_suppressions(text, display)]
-        return ParsedFile("", tuple(resources), tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
+        resources = tuple(r for rs in self.resources_by_root.values() for r in rs)
+        return ParsedFile("", resources, tuple(loader.problems), tuple(suppressions), tuple(loader.scanned))
 
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
