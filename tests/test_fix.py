@@ -348,3 +348,17 @@ def test_a_model_inside_jsonencode_is_rewritten_on_its_own_line(tmp_path: Path) 
     before = (tree / "main.tf").read_text()
     cli("fix", str(tree), *AS_OF)
     assert (tree / "main.tf").read_text() == _edited(before, {12: (ARN, NEW_ARN)})
+
+
+def test_the_bundled_catalog_keeps_a_profile_only_where_a_source_shows_it(tmp_path: Path) -> None:
+    tree = tmp_path / "profiles"
+    tree.mkdir()
+    (tree / "main.tf").write_text(
+        'provider "aws" {\n  region = "ap-northeast-1"\n}\n\n'
+        'resource "aws_bedrockagent_agent" "jp" {\n'
+        '  agent_name              = "jp"\n'
+        '  agent_resource_role_arn = "arn:aws:iam::123456789012:role/agent"\n'
+        f'  foundation_model        = "jp.{OLD}"\n'
+        "}\n")
+    _, _, err = cli("fix", str(tree), *AS_OF, "--diff")
+    assert f"would fix main.tf:8:30  jp.{OLD} -> jp.{NEW}" in err
