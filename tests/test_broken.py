@@ -451,3 +451,9 @@ def test_nothing_found_in_the_scanned_tree_is_executed(tmp_path, catalog):
     planted.write_bytes(pickle.dumps(_Planted(tmp_path / "ran")))
     assert {f.rule_id for f in scan(catalog, tmp_path, cache_dir=str(outside)).findings} == {"BDR001"}
     assert not (tmp_path / "ran").exists()
+
+
+def test_a_bad_byte_after_a_byte_order_mark_is_named_by_its_offset_in_the_file():
+    # The offset is what `xxd`/`od` show a reader: counted from the file's first byte, the mark included.
+    _, problem = decode(b"\xef\xbb\xbfa = 1\n\xff\n", "t.tf")
+    assert problem is not None and problem.message == "not UTF-8 text (byte 9)" and problem.span.line == 2

@@ -237,6 +237,7 @@ def decode(data: bytes, display: str) -> tuple[str | None, Problem | None]:
     try:
         return data[len(bom):].decode(encoding), None
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, len(bom) + exc.start) + 1
+        offset = len(bom) + exc.start  # in the file, as a hex dump shows it
+        line = data.count(b"\n", 0, offset) + 1
         label = encoding.upper().rsplit("-", 1)[0] if bom and encoding != "utf-8" else "UTF-8"
-        return None, Problem(Span(display, line), f"not {label} text (byte {exc.start})")
+        return None, Problem(Span(display, line), f"not {label} text (byte {offset})")
