@@ -78,3 +78,39 @@ def test_crlf_files_count_one_line_per_crlf(tmp_path: Path, name: str, template:
     found = _findings(tmp_path, name, template.format(char="").replace("\n", "\r\n"))
     assert sorted(found["bdr001"]) == [("anthropic.claude-instant-v1", lines[1], False),
                                        ("anthropic.claude-v1", lines[0], True)]
+
+
+AGENTS_YAML = '''AWSTemplateFormatVersion: "2010-09-09"
+Description: "support agents{char}second line"
+Parameters:
+  HelperModel:
+    Type: String
+    Default: anthropic.claude-v2:1
+Resources:
+  Support:
+    Type: AWS::Bedrock::Agent
+    Properties:
+      AgentName: support
+      FoundationModel: anthropic.claude-v2
+      Description: "Answers on anthropic.claude-v2"
+  Helper:
+    Type: AWS::Bedrock::Agent
+    Properties:
+      AgentName: helper
+      FoundationModel: !Ref HelperModel
+'''
+
+
+@pytest.mark.parametrize("char", ["\r", "\x85", "\u2028", "\u2029"], ids=["CR", "NEL", "LS", "PS"])
+def test_yaml_accounting_counts_lines_as_pyyaml(tmp_path: Path, char: str):
+    # A YAML line break inside a quoted description moves everything below it one line
+    # down, for the references, their origins and the mentions alike: none is lost.
+    (tmp_path / "template.yaml").write_bytes(AGENTS_YAML.format(char=char).encode("utf-8"))
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    refs = sorted((r["raw"], r["line"], r["origin"]["line"] if r["origin"] else None) for r in report["references"])
+    assert refs == [("anthropic.claude-v2", 13, None), ("anthropic.claude-v2:1", 19, 7)]
+    assert [(m["line"], m["raw"]) for m in report["mentions"]] == [(14, "anthropic.claude-v2")]
+    # The invariant: every line holding model text is a reference, an origin step or a mention.
+    settled = {line for _, *lines in refs for line in lines} | {m["line"] for m in report["mentions"]}
+    assert settled - {None} == {7, 13, 14, 19}
+

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from .model import Mention, Origin, Reference, Region, ScannedText, Span
+from .model import Mention, Origin, Reference, Region, ScannedText, Span, line_breaks
 from .modelid import ARN_HEAD, ARN_REST, GEO_PREFIXES, MODEL_KINDS, PROVIDERS, could_mention_model, parse_model
 
 _ID = (
@@ -54,6 +54,7 @@ def literals(text: ScannedText) -> Iterator[Literal]:
     body = text.text
     if not could_mention_model(body):
         return
+    breaks = line_breaks(text.syntax)
     line, counted, line_start = 1, 0, 0
     for m in _LITERAL.finditer(body):
         kind = m.group("kind")
@@ -61,10 +62,8 @@ def literals(text: ScannedText) -> Iterator[Literal]:
             continue
         if kind is not None and kind not in MODEL_KINDS and not _ID_INSIDE.search(m.group("rest")):
             continue  # an agent or guardrail ARN with no model text: nothing to account for
-        newlines = body.count("\n", counted, m.start())
-        if newlines:
-            line += newlines
-            line_start = body.rfind("\n", counted, m.start()) + 1
+        for newline in breaks.finditer(body, counted, m.start()):
+            line, line_start = line + 1, newline.end()
         counted = m.start()
         yield Literal(Span(text.file, line, m.start() - line_start + 1), m.group(0), kind, m.start())
 

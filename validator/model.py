@@ -8,6 +8,7 @@ Parsers turn files into `Resource`s whose attribute values are already resolved 
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -59,6 +60,17 @@ class Mark:
     line: int | None
     column: int | None = None
     flows: bool = False
+
+
+# Lines end where the file's parser ends them (SPEC 8): YAML (PyYAML) also at a lone `\r`,
+# NEL, U+2028 and U+2029; HCL and JSON at `\n` only (`\r\n` is a `\r` before a `\n`).
+_NEWLINE = re.compile(r"\n")
+_YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def line_breaks(syntax: str) -> re.Pattern[str]:
+    """The line breaks of a text in `syntax` ("yaml", "hcl", "json", ...) as its parser counts them."""
+    return _YAML_BREAK if syntax == "yaml" else _NEWLINE
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date
 
 from .days import parse_day
-from .model import Finding, Span, Suppression
+from .model import Finding, Span, Suppression, line_breaks
 from .rules import BY_ID, bdr009_suppression_expired
 
 MARKER = "iac-check:ignore"
@@ -35,11 +35,6 @@ _TOKEN = re.compile(
     r"""|(?P<rule>[A-Za-z]+\d+)|(?P<comma>,))"""
 )
 _OPTIONS = ("until", "reason")
-# Lines are counted as the file's own parser counts them (SPEC 8), or a suppression would
-# cover the line after the one it was written on: HCL ends a line at `\n` only (a `\r`, a
-# form feed or U+2028 in a comment is part of the comment); YAML (PyYAML) also at a lone
-# `\r`, NEL, U+2028 and U+2029, and refuses the other control characters.
-_LINE_BREAK = {"hcl": re.compile(r"\n"), "yaml": re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")}
 
 
 def comment_style(path: str) -> str | None:
@@ -55,7 +50,9 @@ def inline_suppressions(text: str, path: str) -> list[Suppression]:
     style = comment_style(path)
     if style is None or MARKER not in text:
         return []
-    lines = _LINE_BREAK[style].split(text)
+    # Lines are counted as the file's own parser counts them (SPEC 8), or a suppression would
+    # cover the line after the one it was written on (`\r`, U+2028 in an HCL comment are text).
+    lines = line_breaks(style).split(text)
     following = _next_code_lines(lines, style)
     found: list[Suppression] = []
     for number, line in enumerate(lines, 1):
