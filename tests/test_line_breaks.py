@@ -114,3 +114,45 @@ def test_yaml_accounting_counts_lines_as_pyyaml(tmp_path: Path, char: str):
     settled = {line for _, *lines in refs for line in lines} | {m["line"] for m in report["mentions"]}
     assert settled - {None} == {7, 13, 14, 19}
 
+
+ALIAS_YAML = '''AWSTemplateFormatVersion: "2010-09-09"
+Metadata:
+  Chat: &chat anthropic.claude-v2
+Description: "support agent{char}second line"
+Resources:
+  Support:
+    Type: AWS::Bedrock::Agent
+    Properties:
+      AgentName: support
+      FoundationModel: *chat
+'''
+
+
+@pytest.mark.parametrize("char", ["\r", "\x85", "\u2028", "\u2029"], ids=["CR", "NEL", "LS", "PS"])
+def test_yaml_alias_is_placed_on_pyyaml_lines(tmp_path: Path, char: str):
+    (tmp_path / "template.yaml").write_bytes(ALIAS_YAML.format(char=char).encode("utf-8"))
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    assert [(r["line"], r["column"]) for r in report["references"]] == [(11, 24)]
+    assert [m["line"] for m in report["mentions"]] == [3]
+
+
+BLOCK_YAML = '''AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Support:
+    Type: AWS::Bedrock::Agent
+    Properties:
+      AgentName: support
+      FoundationModel: anthropic.claude-v2
+      Instruction: |
+        Answer support questions.{char}        Escalate to anthropic.claude-v2:1 when unsure.
+'''
+
+
+@pytest.mark.parametrize("char", ["\r", "\x85", "\u2028", "\u2029"], ids=["CR", "NEL", "LS", "PS"])
+def test_yaml_block_text_lines_are_pyyaml_lines(tmp_path: Path, char: str):
+    # PyYAML keeps U+2028/U+2029 in a `|` block's text, where they still end a line.
+    (tmp_path / "template.yaml").write_bytes(BLOCK_YAML.format(char=char).encode("utf-8"))
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    refs = sorted((r["raw"], r["line"], r["column"], r["origin"]) for r in report["references"])
+    assert refs == [("anthropic.claude-v2", 7, 24, None), ("anthropic.claude-v2:1", 10, 21, None)]
+    assert report["mentions"] == []

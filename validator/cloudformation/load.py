@@ -15,7 +15,7 @@ import re
 import yaml
 
 from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json, string_marks
-from ..model import Mark
+from ..model import Mark, line_breaks
 
 # libyaml does the scanning, parsing and composing in C when it is present.
 _YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -182,7 +182,7 @@ class _YamlConverter:
         if found is None:
             return None
         if not self.line_starts:
-            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self.line_starts = [0] + [m.end() for m in line_breaks("yaml").finditer(self.text)]
         line = bisect.bisect_right(self.line_starts, found.start())
         return line, found.start() - self.line_starts[line - 1] + 1
 
@@ -266,10 +266,14 @@ class _YamlConverter:
 
     def _literal_marks(self, value: str, start: int, text_line: int) -> tuple[Mark, ...]:
         """A `|` block: each line of the text is a line of the file, after the indentation."""
-        body = self.text[self.text.find("\n", start) + 1 :]
-        indent = next((len(raw) - len(raw.lstrip(" ")) for raw in body.split("\n", 50) if raw.strip()), 0)
+        breaks = line_breaks("yaml")
+        header = breaks.search(self.text, start)
+        body = self.text[header.end() :] if header else ""
+        indent = next((len(raw) - len(raw.lstrip(" ")) for raw in breaks.split(body, 50) if raw.strip()), 0)
         marks, offset = [], 0
-        for number, piece in enumerate(value.split("\n")):
+        # PyYAML keeps U+2028 and U+2029 in the text and makes the other breaks `\n`: one
+        # character each either way.
+        for number, piece in enumerate(breaks.split(value)):
             marks.append(Mark(offset, text_line + number, indent + 1))
             offset += len(piece) + 1
         return tuple(marks)
