@@ -147,3 +147,12 @@ def test_a_stage_that_never_checks_its_deadline_is_ended_by_the_watchdog():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=50)
     assert done.returncode == 2 and done.stdout == ""
     assert "did not finish within 0.2 s (--timeout); unfinished: resolving 3 of 3" in done.stderr
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), float("nan"), 0.0, 86400.5])
+def test_a_deadline_without_a_finite_bound_is_refused(seconds: float) -> None:
+    # A caller of run_scan with its own Settings gets no unbounded scan either.
+    from validator.deadline import Deadline
+
+    with pytest.raises(ValueError, match="at most 86400"):
+        Deadline(seconds)

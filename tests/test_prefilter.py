@@ -124,3 +124,45 @@ def test_provider_words_count_alone_but_not_inside_other_words():
     assert mentions_model(b"SUMMARY_MODEL: !Join ['.', [amazon, titan-text-express-v1]]")
     assert mentions_model(b'x = "cohere\\u002eembed-english-v3"')
     assert not mentions_model(b'endpoint = "https://s3.amazonaws.com"\nmetadata_options { http_tokens = "required" }')
+
+
+ENV_READER = '''provider "aws" {
+  region = "us-east-1"
+}
+
+locals {
+  cfg = jsondecode(file(%s))
+}
+
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  environment {
+    variables = { MODEL_ID = local.cfg.model }
+  }
+}
+'''
+
+
+def test_a_file_read_from_outside_the_module_directory_counts(tmp_path: Path):
+    # A `..` path is inside the project root, so the parse reads it: the prefilter must not skip the root.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(ENV_READER % '"${path.module}/../templates/env.json"')
+    (tmp_path / "templates" / "env.json").write_text('{"model": "anthropic.claude-3-haiku-20240307-v1:0"}\n')
+    code, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    assert code != 0
+    assert [(f["file"], f["line"]) for f in by_rule(report, "BDR001")] == [("infra/main.tf", 12)]
+
+
+def test_a_file_call_whose_target_is_not_a_literal_counts(tmp_path: Path):
+    for argument in ('"${path.module}/${local.name}.json"', 'format("%s/env.json", path.module)'):
+        (tmp_path / "main.tf").write_text(ENV_READER % argument)
+        assert relevant_roots([tmp_path], always=False)[0] == [tmp_path], argument
+
+
+def test_a_literal_file_without_model_text_does_not_count(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/p.json")\n}\n'
+        'output "ok" {\n  value = fileexists("p.json")\n}\n')
+    (tmp_path / "p.json").write_text('{"Resource": "*"}')
+    assert relevant_roots([tmp_path], always=False)[0] == []

@@ -20,11 +20,9 @@ import yaml
 
 from .confine import Gate
 from .days import parse_day
-from .deadline import DEFAULT_SECONDS, PARSE_SECONDS
+from .deadline import DEFAULT_SECONDS, MAX_SECONDS, PARSE_SECONDS
 from .policydata import PolicyDataError, read_yaml
 
-MAX_SECONDS = 24 * 3600
-"""The longest `timeout` or `parse-timeout` a run accepts."""
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 FAIL_ON = ("error", "warning", "note", "never")
 CONFIG_NAME = ".iac-check.yaml"

@@ -23,6 +23,8 @@ DEFAULT_SECONDS = 600.0
 # characters) fits; text of nothing but short tokens is several times slower, and a pull
 # request could ship fifty such files.
 PARSE_SECONDS = 5.0
+MAX_SECONDS = 24 * 3600
+"""The longest `timeout` or `parse-timeout` a run accepts: a bound is only a bound when finite."""
 
 
 class ScanTimeout(Exception):
@@ -33,6 +35,8 @@ class Deadline:
     """`seconds` from now; `check(unfinished)` raises ScanTimeout once that has passed."""
 
     def __init__(self, seconds: float) -> None:
+        if not 0 < seconds <= MAX_SECONDS:  # inf or NaN would leave the scan without a watchdog
+            raise ValueError(f"a scan's time limit is more than 0 and at most {MAX_SECONDS:g} s, not {seconds!r}")
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self._unfinished = "finding the files to scan"

@@ -34,7 +34,9 @@ _PROVIDER_WORD = re.compile(rb"(?<![a-z0-9_-])(?:" + b"|".join(p.encode() for p 
 # An escape (`\u002e`, `\x2e`, `%2E`) can spell any character of a model ID, the dot included.
 _ESCAPE = re.compile(rb"\\[uUx][0-9a-fA-F]{2}|%2e", re.I)
 _MODULE_SOURCE = re.compile(rb'"?source"?\s*[=:]\s*"(\.{1,2}/[^"]*)"')
-_READ_FILE = re.compile(rb'(?:templatefile|file)\(\s*"(?:\$\{path\.module\}/)?([^"$]+)"')
+# Every function that reads a file or its name (file, filebase64, fileexists, fileset,
+# filemd5, ..., templatefile), with its argument when that is a plain literal path.
+_FILE_CALL = re.compile(rb'\b(?:templatefile|file[a-z0-9]*)\(\s*(?:"(?:\$\{path\.module\}/)?([^"$]+)"\s*[,)])?')
 MAX_READ = 10 * 1024 * 1024
 
 
@@ -63,7 +65,8 @@ def _read(path: str | Path) -> bytes | None:
 
 
 def _inside(directory: Path, name: bytes) -> Path | None:
-    """A file() argument as a path inside the module's directory, else None (loops included)."""
+    """A file() argument as a path inside the module's directory, else None (loops and
+    paths leaving the directory included)."""
     try:
         target = (directory / name.decode(errors="replace")).resolve()
         return target if target.is_relative_to(directory.resolve()) else None
@@ -91,8 +94,10 @@ def scan_directory(directory: Path) -> tuple[list[Path], bool]:
     # The `in` tests are much cheaper than the regexes, and most files call no local module.
     children = [Path(os.path.normpath(directory / m.decode(errors="replace")))
                 for t in texts if b'".' in t and b"source" in t for m in _MODULE_SOURCE.findall(t)]
-    targets = [_inside(directory, m) for t in texts if b"file(" in t for m in _READ_FILE.findall(t)]
-    read += [_read(target) for target in targets if target is not None]
+    # The parse may read any file in the project root, through `..` or an interpolated
+    # path: a call whose target is not a literal file inside this directory counts as a hit.
+    targets = [_inside(directory, m) if m else None for t in texts if b"file" in t for m in _FILE_CALL.findall(t)]
+    read += [_read(target) if target is not None else None for target in targets]
     return children, any(t is None or mentions_model(t) for t in read)
 
 
