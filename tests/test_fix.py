@@ -319,8 +319,8 @@ def test_a_module_terraform_init_downloaded_is_not_edited(tmp_path: Path) -> Non
 
 
 def test_diff_splits_lines_where_the_file_does(tmp_path: Path) -> None:
-    # A bare \r inside a line is part of that line for the parsers, `fix` and `patch`:
-    # the diff must neither cut the line there nor number the lines after it differently.
+    # A bare \r ends a YAML line for PyYAML, the report and `fix`, but not for `patch`:
+    # the edit lands on the reported line, and the diff numbers lines as `patch` does.
     (tmp_path / "template.yaml").write_bytes(
         b'AWSTemplateFormatVersion: "2010-09-09"\nDescription: "one\rtwo"\nParameters:\n  M:\n'
         b'    Type: String\n    Default: ' + OLD.encode() + b'\nResources:\n  A:\n    Type: AWS::Bedrock::Agent\n'

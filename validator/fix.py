@@ -24,8 +24,9 @@ from pathlib import Path
 from .catalog import Catalog
 from .confine import Gate
 from .discover import split_bom
-from .model import Finding, Fix, Origin, Reference, Report, Span
+from .model import Finding, Fix, Origin, Reference, Report, Span, line_breaks
 from .modelid import find_models, geo_prefix, normalise_id
+from .suppress import comment_style
 
 DEFAULT_RULES = ("BDR001", "BDR007")
 LEGACY_RULE = "BDR002"
@@ -95,14 +96,18 @@ class _Files:
         if not self._inside(path):
             return None
         try:
-            return _decoded(path.read_bytes())[1].split("\n")
+            return _breaks(path).split(_decoded(path.read_bytes())[1])
         except (OSError, UnicodeDecodeError):
             return None
 
 
+def _breaks(path: Path) -> re.Pattern[str]:
+    """Where a line of the file ends, as its parser (and so the report's lines) counts it."""
+    return line_breaks(comment_style(path.name) or "json")
+
+
 def _decoded(data: bytes) -> tuple[bytes, str, str]:
-    """(byte-order mark, text, codec): only "\n" ends a line here, as in the HCL and JSON
-    parsers, so a "\r\n" ending stays part of its line and is written back as it was."""
+    """(byte-order mark, text, codec)."""
     bom, codec = split_bom(data)
     return bom, data[len(bom):].decode(codec), codec
 
@@ -288,7 +293,8 @@ def apply(edits: Sequence[Fix], files: Mapping[str, str]) -> dict[str, Change]:
 
 def _applied(file: str, path: Path, edits: list[Fix]) -> Change:
     bom, before, codec = _decoded(path.read_bytes())
-    lines = before.split("\n")
+    breaks = _breaks(path)
+    lines, ends = breaks.split(before), breaks.findall(before)
     # Right to left, so an edit never moves the column of the next one on the same line.
     for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
         row = lines[edit.line - 1]
@@ -296,7 +302,8 @@ def _applied(file: str, path: Path, edits: list[Fix]) -> Change:
         if row[start:start + len(edit.old)] != edit.old:
             raise FixError(f"{file}:{edit.line} changed since the scan; run fix again")
         lines[edit.line - 1] = row[:start] + edit.new + row[start + len(edit.old):]
-    after = "\n".join(lines)
+    # Each line ending is written back as it was ("\r\n", a YAML NEL ...).
+    after = "".join(line + end for line, end in zip(lines, [*ends, ""], strict=True))
     return Change(before, after, bom + after.encode(codec))
 
 
