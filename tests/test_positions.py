@@ -68,3 +68,13 @@ def test_jsonencode_and_heredoc_models_are_at_their_own_lines_and_suppressions_d
     # The comment above line 15 covers that element only, not its neighbour in the same policy.
     assert [(f["line"], f["suppressed"]) for f in report["findings"] if f["rule_id"] == "BDR001"] == [
         (13, False), (15, True), (29, False)]
+
+
+def test_escaped_newlines_in_terraform_strings_move_no_line():
+    # A policy kept as one quoted HCL string or one .tf.json string: its `\n` are escapes, so
+    # the model is on the string's line; a heredoc's newlines are the file's.
+    _, report = scan_json(str(FIXTURES / "terraform" / "escapes"), "--as-of", "2026-12-01")
+    assert sorted((r["file"], r["line"], r["attribute_line"]) for r in report["references"]) == [
+        ("main.tf", 8, 8), ("main.tf", 14, 14), ("main.tf", 24, 20), ("policy.tf.json", 6, 6),
+    ]
+    assert report["mentions"] == []

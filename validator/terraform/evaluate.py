@@ -37,6 +37,9 @@ class Val:
     # For a collection: the same shape as `value` with the line each scalar was written
     # on (None where not known), so a model in a map literal is traced to its own line.
     lines: Any = None
+    # Whether newlines in the text are the file's (heredoc, template file) or decoded escapes
+    # of a one-line string, which move no line.
+    flows: bool = False
 
 
 def unknown(reason: str) -> Val:
@@ -101,7 +104,7 @@ class Evaluator:
         return [_capped(v) for v in _distinct(method(node))[:MAX_CANDIDATES]]
 
     def _lit(self, node: Lit) -> list[Val]:
-        return [Val(node.value, line=node.line)]
+        return [Val(node.value, line=node.line, flows=node.flows)]
 
     def _opaque(self, node: Opaque) -> list[Val]:
         reason = f"expression `{_short(node.text)}` is not evaluated statically"
@@ -115,8 +118,9 @@ class Evaluator:
         return self.eval(node.then) + self.eval(node.other)
 
     def _template(self, node: Template) -> list[Val]:
-        choices = [[Val(p, line=node.body_line)] if isinstance(p, str) else self.eval(p) for p in node.parts]
-        return [_join(combo, node.body_line) for combo in combos(choices)]
+        choices = [[Val(p, line=node.body_line, flows=node.flows)] if isinstance(p, str) else self.eval(p)
+                   for p in node.parts]
+        return [_join(combo, node.body_line, node.flows) for combo in combos(choices)]
 
     def _listx(self, node: ListX) -> list[Val]:
         return _combine([self.eval(i) for i in node.items], list)
@@ -399,7 +403,7 @@ def _capped(val: Val) -> Val:
     return val
 
 
-def _join(parts: tuple[Val, ...] | list[Val], line: int) -> Val:
+def _join(parts: tuple[Val, ...] | list[Val], line: int, flows: bool = False) -> Val:
     if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
     missing = next((v for v in reversed(parts) if not v.known), None)
@@ -408,10 +412,10 @@ def _join(parts: tuple[Val, ...] | list[Val], line: int) -> Val:
             # Keep the literal text around the unknown part, so an ARN with an
             # unresolved account or region still shows the model it names.
             text = "".join(as_text(v.value) if v.known else "${?}" for v in parts)
-            return Val(text, origin=_main_origin(parts), reason=missing.reason, line=line)
+            return Val(text, origin=_main_origin(parts), reason=missing.reason, line=line, flows=flows)
         return missing
     origin = _main_origin(parts)
-    return Val("".join(as_text(v.value) for v in parts), origin=origin, line=None if origin else line)
+    return Val("".join(as_text(v.value) for v in parts), origin=origin, line=None if origin else line, flows=flows)
 
 
 def _main_origin(parts: tuple[Val, ...] | list[Val]) -> Origin | None:

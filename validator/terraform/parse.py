@@ -410,7 +410,7 @@ class _Walker:
             lines = body.split("\n")
             indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
             body = "\n".join(x[indent:] for x in lines)
-        return _template(_split_interpolations(body, line + 1), line, line + 1)
+        return _template(_split_interpolations(body, line + 1), line, line + 1, flows=True)
 
     def _function(self, node: Tree) -> Expr:
         # `provider::aws::arn_parse(...)` has three identifiers before the parenthesis.
@@ -577,7 +577,9 @@ def _escape(m: re.Match[str]) -> str:
     return "\ufffd" if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF else chr(point)
 
 
-def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
+def _template(parts: list[str | Expr], line: int, body_line: int, flows: bool = False) -> Expr:
+    """Literal text and interpolations as one expression; `flows` for a heredoc or a file,
+    whose newlines are the file's (in a quoted string they are decoded escapes)."""
     merged: list[str | Expr] = []
     for p in parts:
         if isinstance(p, str) and merged and isinstance(merged[-1], str):
@@ -586,8 +588,8 @@ def _template(parts: list[str | Expr], line: int, body_line: int) -> Expr:
             merged.append(p)
     if all(isinstance(p, str) for p in merged):
         # A heredoc's text starts on the line after its marker: matches inside it count from there.
-        return Lit("".join(merged), body_line)  # type: ignore[arg-type]
-    return Template(tuple(merged), line, body_line)
+        return Lit("".join(merged), body_line, flows)  # type: ignore[arg-type]
+    return Template(tuple(merged), line, body_line, flows)
 
 
 # CRLF too: a Windows checkout (core.autocrlf) must not turn every heredoc opaque.
@@ -608,7 +610,7 @@ def _template_file(text: str) -> Expr:
     # A file's text is parsed once however many times templatefile() reads it (every
     # instance of a resource, every module call): a refusal is not kept, and is met again.
     with hcl_budget():
-        return _template(_split_interpolations(text, 1), 1, 1)
+        return _template(_split_interpolations(text, 1), 1, 1, flows=True)
 
 
 def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..model import Candidate, Leaf, Origin, Resource, Span
+from ..model import Candidate, Leaf, Mark, Origin, Resource, Span
 from ..modelid import parse_model
 from .evaluate import (
     MAX_CANDIDATES,
@@ -665,5 +665,9 @@ def _flatten(val: Val, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
             yield from _flatten(replace(v, reason=val.reason), sub)
         return
     if val.value is None:
+        return
+    if val.line is not None and not val.flows:
+        # Decoded escapes (`\n` in a quoted or JSON string) move no line: all of it is on val.line.
+        yield path, Candidate(as_text(val.value), val.origin, val.reason, marks=(Mark(0, val.line),))
         return
     yield path, Candidate(as_text(val.value), val.origin, val.reason, val.line)

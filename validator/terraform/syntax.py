@@ -13,8 +13,12 @@ Scalar = str | int | float | bool | None
 
 @dataclass(frozen=True, slots=True)
 class Lit:
+    """A literal value; `flows` when its text's newlines are the file's (a heredoc, a template
+    file), not escapes decoded from a one-line string."""
+
     value: Scalar
     line: int
+    flows: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class Template:
     parts: tuple[str | Expr, ...]
     line: int
     body_line: int
+    flows: bool = False
 
 
 @dataclass(frozen=True, slots=True)
