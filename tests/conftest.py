@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,12 @@ def by_rule(report: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def tf_fixture():
     return lambda name: str(FIXTURES / "terraform" / name)
+
+
+def fuzz_target(name: str) -> tuple[Callable[[bytes], None], list[bytes]]:
+    """A target of `fuzz/` (its `check` and its `seeds()`), so CI runs every fuzz target's seeds."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "fuzz" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.check, list(module.seeds())

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
-
-from conftest import ROOT
+from conftest import fuzz_target
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
-def _target() -> tuple[Callable[[bytes], None], list[bytes]]:
-    spec = importlib.util.spec_from_file_location("fuzz_functions", ROOT / "fuzz" / "fuzz_functions.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.check, list(module.seeds())
-
-
-CHECK, SEEDS = _target()
+CHECK, SEEDS = fuzz_target("fuzz_functions")
 
 
 def test_every_function_takes_ordinary_and_hostile_arguments():

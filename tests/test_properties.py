@@ -10,15 +10,14 @@ between runs or with --jobs. The fuzz target's CI share runs here too, for a few
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import fuzz_target
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +31,6 @@ from validator.scan import run_scan
 from validator.workers import PARALLEL_THRESHOLD
 
 AS_OF = date(2026, 6, 1)
-ROOT = Path(__file__).resolve().parents[1]
 # (as written, the model the catalog knows it as)
 MODELS = (
     ("anthropic.claude-v1", "anthropic.claude-v1"),
@@ -280,15 +278,7 @@ def test_output_is_the_same_for_every_jobs_value():
 
 # -- the fuzz target's share of CI ----------------------------------------------------------------
 
-def _fuzz_target() -> tuple[Callable[[bytes], None], list[bytes]]:
-    spec = importlib.util.spec_from_file_location("fuzz_parsers", ROOT / "fuzz" / "fuzz_parsers.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.check, list(module.seeds())
-
-
-CHECK, SEEDS = _fuzz_target()
+CHECK, SEEDS = fuzz_target("fuzz_parsers")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
