@@ -85,7 +85,7 @@ def test_inline_code_calling_a_model_is_an_on_demand_reference_at_its_own_line()
     found = [(r["line"], r["column"], r["model_id"], r["usage"]) for r in report["references"]]
     assert found == [
         (15, 47, "anthropic.claude-v2", "on-demand"),  # SAM InlineCode (a `|` block)
-        (26, None, "ai21.j2-mid-v1", "on-demand"),  # Code.ZipFile (a folded `>-` block: no column)
+        (26, 52, "ai21.j2-mid-v1", "on-demand"),  # Code.ZipFile (a folded `>-` block)
         (39, 35, "anthropic.claude-instant-v1", "on-demand"),  # AppSync resolver Code
         (52, 111, "meta.llama2-13b-chat-v1", "on-demand"),  # AppSync request mapping template
     ]

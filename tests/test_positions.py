@@ -4,7 +4,7 @@ one-line string move no line. A suppression on one of those lines covers that re
 
 from __future__ import annotations
 
-from conftest import FIXTURES, scan_json
+from conftest import FIXTURES, by_rule, scan_json
 
 POSITIONS = FIXTURES / "cloudformation" / "positions"
 
@@ -78,3 +78,30 @@ def test_escaped_newlines_in_terraform_strings_move_no_line():
         ("main.tf", 8, 8), ("main.tf", 14, 14), ("main.tf", 24, 20), ("policy.tf.json", 6, 6),
     ]
     assert report["mentions"] == []
+
+
+def test_folded_and_multi_line_yaml_text_points_at_each_model():
+    # A `>` block, plain and quoted scalars over several lines: folding turned their line
+    # breaks into spaces, yet each model is reported where it is written.
+    _, report = scan_json(str(POSITIONS / "folded.yaml"), "--as-of", "2026-12-01")
+    name = "folded.yaml"
+    assert _refs(report) == [
+        (name, 19, 42, 14, "anthropic.claude-v2"),  # after a folded paragraph and a blank line
+        (name, 20, 37, 20, "anthropic.claude-instant-v1"),  # after escaped quotes
+        (name, 21, 30, 20, "meta.llama2-13b-chat-v1"),  # the second line of a double-quoted string
+        (name, 22, 29, 22, "amazon.titan-text-lite-v1"),
+        (name, 23, 13, 22, "amazon.titan-text-express-v1"),  # the second line of a plain scalar
+        (name, 25, 21, 24, "cohere.command-text-v14"),  # after `''` on the single-quoted string's second line
+        (name, 32, 82, 31, "amazon.titan-text-express-v1"),  # `!Sub` on the line above its text
+        (name, 34, 21, 33, "ai21.j2-ultra-v1"),  # after an escaped line break (`\` at the line's end)
+        (name, 35, 63, 35, "meta.llama2-70b-chat-v1"),
+        (name, 48, 102, 42, "anthropic.claude-v2:1"),  # a Step Functions definition in a `>` block
+    ]
+    for file, line, column, _, model in _refs(report):
+        assert _written_at(file, line, column, model.removesuffix(":1"))
+    findings = [(f["line"], f["column"], f["model_id"], f["suppressed"]) for f in by_rule(report, "BDR001")]
+    assert [(line, column) for line, column, _, _ in findings] == [(r[1], r[2]) for r in _refs(report)]
+    # The comment on line 23 covers the model written on line 23 only, not its neighbour on
+    # the attribute's line 22.
+    assert [(line, model) for line, _, model, suppressed in findings if suppressed] == [
+        (23, "amazon.titan-text-express-v1")]

@@ -16,6 +16,7 @@ import yaml
 
 from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json, string_marks
 from ..model import Mark, line_breaks
+from .folding import folded_marks
 
 # libyaml does the scanning, parsing and composing in C when it is present.
 _YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -181,10 +182,14 @@ class _YamlConverter:
         found = _ALIAS.search(self.text, after)
         if found is None:
             return None
+        starts = self._line_starts()
+        line = bisect.bisect_right(starts, found.start())
+        return line, found.start() - starts[line - 1] + 1
+
+    def _line_starts(self) -> list[int]:
         if not self.line_starts:
             self.line_starts = [0] + [m.end() for m in line_breaks("yaml").finditer(self.text)]
-        line = bisect.bisect_right(self.line_starts, found.start())
-        return line, found.start() - self.line_starts[line - 1] + 1
+        return self.line_starts
 
     def _convert(self, node: yaml.Node, depth: int, key: yaml.Node | None, via_alias: bool,
                  site: tuple[int, int] | None) -> Node:
@@ -252,8 +257,10 @@ class _YamlConverter:
         if style == "|":
             return self._literal_marks(node.value, start.index, text_line)
         if start.line != end.line:
-            # Folded text: its newlines are blank lines of the file, so lines are approximate.
-            return (Mark(0, text_line if style == ">" else line, None, True),)
+            marks = folded_marks(node.value, self.text, start.index, end.index, style, self._line_starts())
+            # Where the walk cannot follow the folding: newlines are blank lines of the file,
+            # so lines are approximate.
+            return marks or (Mark(0, text_line if style == ">" else line, None, True),)
         # The start mark includes an anchor or tag (`&model anthropic...`); the text ends
         # at the end mark.
         opening = self.text.find(style, start.index, end.index) if style else -1
