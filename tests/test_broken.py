@@ -48,11 +48,13 @@ Resources:
 
 @dataclass(frozen=True)
 class Error:
-    """One BDR000 at `line` (and `column` when the parser knows it), its message saying `says`."""
+    """One BDR000 at `line` (and `column` when the parser knows it), its message saying `says`;
+    `also` the (rule, line) findings of a file read on past its error (a duplicate key)."""
 
     line: int
     column: int | None
     says: str
+    also: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,9 @@ CORPUS: dict[str, Error | Finds | Nothing] = {
     "binary.json": Nothing("not UTF-8 and nothing in it says CloudFormation"),
     "empty.yaml": Nothing("not a template"),
     "not-a-template.yaml": Nothing("a Kubernetes manifest, not a template"),
-    "duplicate-key.yaml": Error(8, 7, "duplicate key 'FoundationModel' (first at line 7)"),
-    "duplicate-key.json": Error(4, 3, "duplicate key 'FoundationModel' (first at line 3)"),
+    # CloudFormation deploys the last value of a repeated key: it is read on, the first is a mention.
+    "duplicate-key.yaml": Error(8, 7, "duplicate key 'FoundationModel' (first at line 7)", (("BDR001", 8),)),
+    "duplicate-key.json": Error(4, 3, "duplicate key 'FoundationModel' (first at line 3)", (("BDR001", 4),)),
     "lone-surrogate.json": Finds(((CLAUDE_V1_EOL, 2),)),  # "\ud800" decodes to U+FFFD, not a crash
     "multi-document.yaml": Error(8, 1, "expected a single document"),
     "unknown-tag.yaml": Error(7, 24, "unknown tag !Eval"),
@@ -134,8 +137,9 @@ def outcome(report: Report, file: str) -> Error | Finds | Nothing:
     mine = [f for f in report.findings if f.span.file == file or f.span.file.startswith(file + "/")]
     errors = [f for f in mine if f.rule_id == "BDR000"]
     if errors:
-        assert len(mine) == 1, [(f.rule_id, f.message) for f in mine]
-        return errors[0]  # type: ignore[return-value]  # compared by `matches`
+        assert len(errors) == 1, [(f.rule_id, f.message) for f in mine]
+        others = tuple((f.rule_id, f.span.line) for f in mine if f.rule_id != "BDR000")
+        return errors[0], others  # type: ignore[return-value]  # compared by `matches`
     if mine:
         return Finds(tuple((f.rule_id, f.span.line) for f in mine))
     return Nothing("")
@@ -143,9 +147,11 @@ def outcome(report: Report, file: str) -> Error | Finds | Nothing:
 
 def matches(expected: Error | Finds | Nothing, actual: object) -> bool:
     if isinstance(expected, Error):
-        span = getattr(actual, "span", None)
-        return (span is not None and (span.line, span.column) == (expected.line, expected.column)
-                and expected.says in actual.message and "\n" not in actual.message)  # type: ignore[attr-defined]
+        if not isinstance(actual, tuple):
+            return False
+        error, others = actual
+        return ((error.span.line, error.span.column) == (expected.line, expected.column) and others == expected.also
+                and expected.says in error.message and "\n" not in error.message)
     if isinstance(expected, Nothing):
         return isinstance(actual, Nothing)
     return actual == expected

@@ -627,8 +627,6 @@ def test_detection_without_format_version():
 @pytest.mark.parametrize(
     ("name", "line", "column", "message"),
     [
-        ("broken/duplicate-key.yaml", 8, 7, "duplicate key 'FoundationModel' (first at line 6)"),
-        ("broken/duplicate-key.json", 5, 5, "duplicate key 'Agent' (first at line 4)"),
         ("broken/syntax-error.yaml", 7, 16, "YAML syntax error: "),
         ("broken/syntax-error.json", 6, 65, "JSON syntax error: "),
     ],
@@ -639,6 +637,46 @@ def test_broken_templates_are_problems_with_lines(name, line, column, message):
     (problem,) = parsed.problems
     assert (problem.span.file, problem.span.line, problem.span.column) == (name, line, column)
     assert problem.message.startswith(message) and "\n" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "column", "message", "read"),
+    [
+        ("broken/duplicate-key.yaml", 8, 7, "duplicate key 'FoundationModel' (first at line 6)",
+         [("Agent", 8, "anthropic.claude-3-haiku-20240307-v1:0")]),
+        ("broken/duplicate-key.json", 5, 5, "duplicate key 'Agent' (first at line 4)",
+         [("Agent", 5, "anthropic.claude-v2")]),
+    ],
+)
+def test_a_duplicate_key_is_a_problem_and_the_last_value_is_read(name, line, column, message, read):
+    # As CloudFormation and SAM CLI read it: the last value wins, the rest of the file is read.
+    parsed = parse(name)
+    (problem,) = parsed.problems
+    assert (problem.span.line, problem.span.column) == (line, column)
+    assert problem.message.startswith(message) and "is not deployed" in problem.message
+    assert [(r.address, leaf.span.line, leaf.candidates[0].text) for r in parsed.resources for leaf in r.leaves
+            if leaf.path == ("FoundationModel",)] == read
+
+
+def test_a_duplicate_key_in_a_mapping_copied_by_an_alias_is_reported_once_at_its_anchor():
+    text = (
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
+        "  A:\n    Type: AWS::Bedrock::Agent\n    Properties: &agent\n"
+        "      FoundationModel: anthropic.claude-v2\n      FoundationModel: ai21.j2-mid-v1\n"
+        "  B:\n    Type: AWS::Bedrock::Agent\n    Properties: *agent\n"
+    )
+    parsed = parse_text(text)
+    assert [(p.span.line, p.span.column) for p in parsed.problems] == [(7, 7)]
+    # The replaced value is line 6 alone: the alias use on line 10 deploys the last value.
+    assert [(r.start, r.end) for r in parsed.texts[0].regions if r.reason and "replaced" in r.reason] == [(6, 6)]
+    assert [(r.address, r.leaves[0].span.line) for r in parsed.resources] == [("A", 7), ("B", 10)]
+
+
+def test_a_duplicate_key_stays_an_error_for_a_caller_that_does_not_read_on():
+    with pytest.raises(cfn_load.LoadError, match=r"^duplicate key 'a' \(first at line 1\)$"):
+        cfn_load.load_yaml("a: 1\na: 2\n")
+    with pytest.raises(cfn_load.LoadError, match="duplicate key 'a'"):
+        cfn_load.load('{"a": 1, "a": 2}', prefer_json=True)
 
 
 def test_alias_bomb_is_refused_quickly():

@@ -82,6 +82,34 @@ def test_non_templates_are_skipped_silently_and_broken_templates_are_bdr000():
     ]
 
 
+def test_a_repeated_key_fails_the_check_and_every_model_is_still_at_its_line():
+    # A SAM function repeats `Runtime` and a variable; CloudFormation deploys the last value of
+    # each. The file is read on: each model is a reference at its line, the value a later key
+    # replaced is a mention saying so, and each repeated key is a BDR000 where it is written.
+    _, report = scan_json(str(CFN / "duplicates"), "--as-of", "2026-12-01")
+    errors = [(f["file"], f["line"], f["column"], f["message"].split(":")[0]) for f in by_rule(report, "BDR000")]
+    assert errors == [
+        ("template.json", 11, 9, "duplicate key 'Runtime' (first at line 8)"),
+        ("template.json", 15, 13, "duplicate key 'MODEL_ID' (first at line 14)"),
+        ("template.yaml", 17, 7, "duplicate key 'Runtime' (first at line 15)"),
+        ("template.yaml", 22, 11, "duplicate key 'DRAFT_MODEL_ID' (first at line 21)"),
+    ]
+    assert sorted((r["file"], r["line"], r["column"], r["model_id"]) for r in report["references"]) == [
+        ("template.json", 15, 26, "anthropic.claude-instant-v1"),
+        ("template.json", 22, 67, "meta.llama2-70b-chat-v1"),
+        ("template.yaml", 20, 21, "anthropic.claude-v2"),
+        ("template.yaml", 22, 27, "amazon.titan-text-express-v1"),
+        ("template.yaml", 27, 69, "anthropic.claude-v2"),
+        ("template.yaml", 33, 24, "meta.llama2-13b-chat-v1"),
+    ]
+    assert [(m["file"], m["line"], m["raw"], m["reason"]) for m in report["mentions"]] == [
+        ("template.json", 14, "cohere.command-text-v14",
+         "a value replaced by the duplicate key 'MODEL_ID' at line 15 (the last value is read)"),
+        ("template.yaml", 21, "ai21.j2-mid-v1",
+         "a value replaced by the duplicate key 'DRAFT_MODEL_ID' at line 22 (the last value is read)"),
+    ]
+
+
 def test_region_from_environment_applies_to_templates():
     code, out, _ = cli("scan", str(CFN / "long-form.yaml"), "--as-of", "2025-09-01", "--no-color",
                        env={"AWS_DEFAULT_REGION": "us-east-1"})

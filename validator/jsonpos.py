@@ -2,7 +2,8 @@
 
 The json module gives no positions and silently keeps the last of two equal keys; reports
 must point at lines, and a duplicated key can hide a model. Scalars stay as written
-(numbers and booleans as text, null as None), so no value changes on the way.
+(numbers and booleans as text, null as None), so no value changes on the way. A caller that
+reads on past a duplicate key (as CloudFormation does) collects them as `Duplicate`s.
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ class Node:
         return self.value.get(key) if isinstance(self.value, dict) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A mapping key given again at `line`/`column`: the value read is the last one, as in
+    SAM CLI and CloudFormation's JSON parsing; `lost` is the value it replaced."""
+
+    key: str
+    line: int
+    column: int
+    first_line: int
+    lost: Node
+
+    @property
+    def message(self) -> str:
+        return (f"duplicate key '{self.key}' (first at line {self.first_line}): the value given last is read,"
+                f" the one at line {self.lost.key_line or self.lost.line} is not deployed")
+
+
 class LoadError(Exception):
     """The text is not a loadable template; `line`/`column` are 1-based, None when unknown."""
 
@@ -69,13 +87,16 @@ _LITERALS = {"true": "true", "false": "false", "null": None}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def load_json(text: str) -> Node:
-    return _JsonDecoder(text).document()
+def load_json(text: str, duplicates: list[Duplicate] | None = None) -> Node:
+    """The document; a duplicate key is a LoadError, or appended to `duplicates` when given
+    (the last value then wins)."""
+    return _JsonDecoder(text, duplicates).document()
 
 
 class _JsonDecoder:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, duplicates: list[Duplicate] | None = None) -> None:
         self.text = text
+        self.duplicates = duplicates
         self.count = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -146,15 +167,17 @@ class _JsonDecoder:
                 raise self.fail("expected a property name in double quotes", index)
             key_pos = self.position(index)
             name, index = self.string(index)
-            if name in first_line:
+            if name in first_line and self.duplicates is None:
                 raise LoadError(
                     f"duplicate key '{name}' (first at line {first_line[name]})", *key_pos
                 )
-            first_line[name] = key_pos[0]
+            first_line.setdefault(name, key_pos[0])
             index = self.skip(index)
             if not self.text.startswith(":", index):
                 raise self.fail("expected ':' after a property name", index)
             child, index = self.value(self.skip(index + 1), depth + 1, key_pos)
+            if name in result and self.duplicates is not None:
+                self.duplicates.append(Duplicate(name, *key_pos, first_line[name], result[name]))
             result[name] = child
             index = self.skip(index)
             if self.text.startswith(",", index):

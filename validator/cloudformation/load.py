@@ -2,7 +2,8 @@
 
 Stock loaders lose positions, silently keep the last of two duplicate keys and turn
 `2025-06-30` or `1:0` into dates and numbers. Here every scalar stays the text as written
-(only an implicit YAML null becomes None), duplicate keys are an error, short-form tags
+(only an implicit YAML null becomes None), duplicate keys are an error (or, for a caller
+that reads on as CloudFormation does, a `Duplicate` it collects), short-form tags
 (`!Ref`, `!Sub`, ...) become their long form, and YAML aliases are expanded within a budget
 so an alias bomb fails fast instead of exhausting memory later.
 """
@@ -14,7 +15,7 @@ import re
 
 import yaml
 
-from ..jsonpos import MAX_DEPTH, MAX_NODES, LoadError, Node, Value, load_json, string_marks
+from ..jsonpos import MAX_DEPTH, MAX_NODES, Duplicate, LoadError, Node, Value, load_json, string_marks
 from ..model import Mark, line_breaks
 from .folding import folded_marks
 
@@ -38,24 +39,30 @@ _FN_TAGS = frozenset(
 )
 _ALIAS = re.compile(r"\*[^\s,\[\]{}]+")
 
-def load(text: str, prefer_json: bool) -> Node:
-    """Load YAML or JSON; JSON first when the caller expects it (it gives better errors)."""
+def load(text: str, prefer_json: bool, duplicates: list[Duplicate] | None = None) -> Node:
+    """Load YAML or JSON; JSON first when the caller expects it (it gives better errors).
+
+    A duplicate key is a LoadError, or appended to `duplicates` when given (see `Duplicate`)."""
     if prefer_json:
+        found: list[Duplicate] | None = None if duplicates is None else []
         try:
-            return load_json(text)
+            root = load_json(text, found)
         except LoadError as json_error:
             try:
-                return load_yaml(text)
+                return load_yaml(text, duplicates)
             except LoadError:
                 raise json_error from None
-    return load_yaml(text)
+        if duplicates is not None and found:
+            duplicates.extend(found)
+        return root
+    return load_yaml(text, duplicates)
 
 
 # ---------------------------------------------------------------------------------------
 # YAML
 
 
-def load_yaml(text: str) -> Node:
+def load_yaml(text: str, duplicates: list[Duplicate] | None = None) -> Node:
     loader = _YamlLoader(text)
     try:
         root = loader.get_single_node()
@@ -79,7 +86,7 @@ def load_yaml(text: str) -> Node:
     aliases_possible = "&" in text  # no anchor, no alias
     if aliases_possible:
         _check_aliases(root)
-    return _YamlConverter(text, aliases_possible).convert(root)
+    return _YamlConverter(text, aliases_possible, duplicates).convert(root)
 
 
 def _check_aliases(root: yaml.Node) -> None:
@@ -144,8 +151,9 @@ def _end_line(mark: yaml.Mark) -> int:
 class _YamlConverter:
     """Turns composed PyYAML nodes into `Node`s, counting nodes and expanding aliases."""
 
-    def __init__(self, text: str, aliases_possible: bool = True) -> None:
+    def __init__(self, text: str, aliases_possible: bool = True, duplicates: list[Duplicate] | None = None) -> None:
         self.text = text
+        self.duplicates = duplicates
         self.line_starts: list[int] = []
         self.count = 0
         self.alias_nodes = 0
@@ -299,12 +307,15 @@ class _YamlConverter:
                 # Merge keys (SAM CLI accepts them): explicit keys below still win.
                 merged.extend(self._merge_sources(value_node, depth, via_alias, site, key_node.end_mark.index))
                 continue
-            if name in first_line:
+            if name in first_line and self.duplicates is None:
                 raise LoadError(
                     f"duplicate key '{name}' (first at line {first_line[name]})", kline, kcol
                 )
-            first_line[name] = kline
-            result[name] = self.convert(value_node, depth + 1, key_node, via_alias, site, key_node.end_mark.index)
+            first_line.setdefault(name, kline)
+            converted = self.convert(value_node, depth + 1, key_node, via_alias, site, key_node.end_mark.index)
+            if name in result and self.duplicates is not None and not via_alias:  # an alias copy: once, at its anchor
+                self.duplicates.append(Duplicate(name, kline, kcol, first_line[name], result[name]))
+            result[name] = converted
         for source in merged:
             for name, child in source.value.items():  # type: ignore[union-attr]
                 result.setdefault(name, child)

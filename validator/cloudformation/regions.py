@@ -4,9 +4,9 @@ which section, parameter, mapping entry or resource, and which of them deploy no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from ..jsonpos import Node
+from ..jsonpos import Duplicate, Node
 from ..model import Region
 
 _SECTIONS = {
@@ -31,6 +31,15 @@ def template_regions(root: Node) -> tuple[Region, ...]:
     if not isinstance(root.value, dict):
         return ()
     return tuple(r for name, node in root.value.items() for r in _section(name, node))
+
+
+def replaced_regions(duplicates: Sequence[Duplicate]) -> tuple[Region, ...]:
+    """The values a later duplicate key replaced: read by nothing, so their text deploys nothing."""
+    return tuple(
+        _region(d.lost, f"a value replaced by the duplicate key '{d.key}' at line {d.line} (the last value is read)",
+                d.key)
+        for d in duplicates
+    )
 
 
 def _region(node: Node, reason: str | None, label: str) -> Region:

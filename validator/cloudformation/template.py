@@ -23,10 +23,10 @@ from .definitions import (
     flow_json_leaves,
     substitutions,
 )
-from .load import LoadError, Node, load, load_json
+from .load import Duplicate, LoadError, Node, load, load_json
 from .nested import NESTED_TYPES, nested_stack
 from .options import TemplateOptions
-from .regions import template_regions
+from .regions import replaced_regions, template_regions
 from .resolve import Part, Resolver, elsewhere, intrinsic, placeholder, to_candidates
 
 PARAMETER_TYPE = "AWS::CloudFormation::Parameter"
@@ -61,8 +61,9 @@ def parse_template(
         message = (f"template is {size / 1024 / 1024:.1f} MB, over CloudFormation's 1 MB limit:"
                    " it cannot be deployed, and is not scanned")
         return _failed(display_path, message, None, None)
+    duplicates: list[Duplicate] = []
     try:
-        root = _load(text, display_path)
+        root = _load(text, display_path, duplicates)
     except LoadError as exc:
         return _failed(display_path, exc.message, exc.line, exc.column)
     except RecursionError:
@@ -82,7 +83,9 @@ def parse_template(
         return _failed(display_path, f"cannot process template: {type(exc).__name__}: {detail}",
                        None, None)
     syntax = "json" if display_path.lower().endswith(".json") or text.lstrip()[:1] == "{" else "yaml"
-    return replace(parsed, texts=(ScannedText(display_path, text, syntax, template_regions(root)),))
+    regions = (*template_regions(root), *replaced_regions(duplicates))
+    return replace(parsed, problems=(*_duplicate_problems(display_path, duplicates), *parsed.problems),
+                   texts=(ScannedText(display_path, text, syntax, regions),))
 
 
 def looks_like_template(text: str) -> bool:
@@ -114,12 +117,19 @@ def is_template(root: Node) -> bool:
     )
 
 
-def _load(text: str, display_path: str) -> Node:
+def _load(text: str, display_path: str, duplicates: list[Duplicate]) -> Node:
     # A .json file must be JSON (YAML would accept trailing commas and comments);
     # other text that opens with a brace is tried as JSON first, for its better errors.
     if display_path.lower().endswith(".json"):
-        return load_json(text)
-    return load(text, prefer_json=text.lstrip()[:1] == "{")
+        return load_json(text, duplicates)
+    return load(text, prefer_json=text.lstrip()[:1] == "{", duplicates=duplicates)
+
+
+def _duplicate_problems(path: str, duplicates: list[Duplicate]) -> Iterator[Problem]:
+    """A duplicate key fails the check (BDR000) though the template is read on as
+    CloudFormation deploys it (the last value): a reviewer reads the first."""
+    for duplicate in duplicates:
+        yield Problem(Span(path, duplicate.line, duplicate.column), duplicate.message)
 
 
 def _failed(path: str, message: str, line: int | None, column: int | None) -> ParsedFile:
