@@ -114,6 +114,9 @@ def test_a_cache_dir_anywhere_in_the_repository_is_refused(tmp_path: Path):
     b' "expr": {"t": "Lit", "value": {"nested": 1}, "line": 1}, "line": "1", "column": 1}]}',
     b'{"t": "ConfigFile", "path": "", "blocks": [{"t": "Block", "type": 1, "labels": [], "line": 1,'
     b' "end_line": 1, "attributes": [], "blocks": []}], "attributes": []}',
+    b'{"t": "ConfigFile", "path": "", "blocks": [], "attributes": [{"t": "Attribute", "name": "x",'
+    b' "expr": {"t": "Lit", "value": "x", "line": 1, "marks": [{"t": "Mark", "offset": -1, "line": 1,'
+    b' "column": 1, "flows": false}]}, "line": 1, "column": 1}]}',
 ])
 def test_cache_entries_are_data_checked_on_load_else_parsed_again(tmp_path: Path, entry: bytes):
     from validator.terraform.load import _cache_file

@@ -158,7 +158,7 @@ def test_github_commands_annotate_each_unsuppressed_finding(outputs):
     unsuppressed = [f for f in outputs["json"]["findings"] if not f["suppressed"]]
     assert len(commands) == len(unsuppressed)
     # The most severe first, and among errors the longest retired first.
-    assert commands[0].startswith("::error file=repo/infra/main.tf,line=14,col=3,title=BDR001 model-end-of-life ")
+    assert commands[0].startswith("::error file=repo/infra/main.tf,line=14,col=30,title=BDR001 model-end-of-life ")
     assert "title=BDR007 model-extended-access anthropic.claude-3-5-sonnet-20240620-v1%3A0::" in commands[2]
     assert [line.split(" ")[0] for line in commands] == ["::error", "::error", "::warning", "::notice"]
     assert not summary.startswith("::") and "2 errors" in summary

@@ -172,8 +172,10 @@ def test_instances_given_the_model_from_different_roots_are_one_place(tmp_path: 
         (tmp_path / "examples" / name / "main.tf").write_text(root.replace("NAME", name), encoding="utf-8")
     _, report = scan_json(str(tmp_path), *AS_OF)
     places = [(f["line"], f["attribute"], [i.split(".")[1] for i in f["instances"]]) for f in report["findings"]]
-    # Each root writes the model in its own file; the module's lines are still one place each,
-    # and the two ARN spellings of one model in one IAM list are one place too.
-    assert places == [(7, "foundation_model", ["chat", "search"]), (13, "statement.resources", ["chat", "search"])]
+    # Each root writes the model in its own file; the module's places are still one each
+    # (the two ARNs of one IAM list are two places of line 13: each at its `${var.model}`).
+    assert places == [(7, "foundation_model", ["chat", "search"]), (13, "statement.resources", ["chat", "search"]),
+                      (13, "statement.resources", ["chat", "search"])]
+    assert [f["column"] for f in report["findings"]] == [3, 63, 115]
     assert report["findings"][0]["origin"]["file"] == "examples/chat/main.tf"
     assert sum(1 for r in report["references"] if r["model_id"] == "anthropic.claude-v2") == 6

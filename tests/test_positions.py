@@ -4,6 +4,8 @@ one-line string move no line. A suppression on one of those lines covers that re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import FIXTURES, by_rule, scan_json
 
 POSITIONS = FIXTURES / "cloudformation" / "positions"
@@ -51,9 +53,9 @@ def test_cdk_state_machine_definition_and_policy_point_at_the_join_elements():
     found = [(r["line"], r["column"], r["attribute_line"], r["construct_path"]) for r in report["references"]]
     assert found == [
         (20, 42, 12, "PromptChainStack/SummaryMachine/Role/DefaultPolicy/Resource"),
-        (40, 35, 24, "PromptChainStack/SummaryMachine/Role/DefaultPolicy/Resource"),
+        (40, 32, 24, "PromptChainStack/SummaryMachine/Role/DefaultPolicy/Resource"),
         # inside a JSON definition that is itself a string of escaped JSON, built by Fn::Join
-        (79, 31, 59, "PromptChainStack/SummaryMachine/Resource"),
+        (79, 28, 59, "PromptChainStack/SummaryMachine/Resource"),
     ]
 
 
@@ -105,3 +107,88 @@ def test_folded_and_multi_line_yaml_text_points_at_each_model():
     # the attribute's line 22.
     assert [(line, model) for line, _, model, suppressed in findings if suppressed] == [
         (23, "amazon.titan-text-express-v1")]
+
+
+def _written_in(root: Path, ref: dict) -> bool:
+    text = (root / ref["file"]).read_text(encoding="utf-8").splitlines()[ref["line"] - 1]
+    return text[ref["column"] - 1:].startswith(ref["model_id"])
+
+
+def test_terraform_references_name_the_models_own_column(tf_fixture):
+    # An interpolated region, escapes before the model, `$${`, a heredoc without `-`,
+    # .tf.json: the column is the model's; a value set elsewhere is at its key.
+    root = Path(tf_fixture("columns"))
+    _, report = scan_json(str(root), "--as-of", "2026-12-01")
+    found = [(r["file"], r["line"], r["column"], r["attribute_line"], r["model_id"], bool(r["origin"]))
+             for r in report["references"]]
+    assert found == [
+        ("kb.tf.json", 6, 139, 6, "amazon.titan-embed-text-v1", False),
+        ("main.tf", 23, 68, 18, "anthropic.claude-v2", False),
+        ("main.tf", 31, 30, 31, "anthropic.claude-instant-v1", False),
+        ("main.tf", 32, 68, 32, "ai21.j2-ultra-v1", False),
+        ("main.tf", 44, 7, 44, "anthropic.claude-3-haiku-20240307-v1:0", True),
+        ("main.tf", 45, 23, 45, "meta.llama2-13b-chat-v1", False),
+        ("main.tf", 46, 67, 46, "cohere.command-text-v14", False),
+        ("main.tf", 57, 66, 53, "amazon.titan-text-express-v1", False),
+    ]
+    for ref in report["references"]:
+        assert ref["origin"] or _written_in(root, ref)
+
+
+def test_jsonencode_and_heredoc_columns_are_the_models(tf_fixture):
+    root = Path(tf_fixture("positions"))
+    _, report = scan_json(str(root), "--as-of", "2026-12-01")
+    assert [(r["line"], r["column"]) for r in report["references"]] == [(13, 54), (15, 54), (29, 66)]
+    assert all(_written_in(root, ref) for ref in report["references"])
+
+
+def test_escaped_terraform_strings_keep_the_models_column():
+    root = FIXTURES / "terraform" / "escapes"
+    _, report = scan_json(str(root), "--as-of", "2026-12-01")
+    assert all(_written_in(root, ref) for ref in report["references"])
+
+
+def test_a_model_written_beside_an_interpolated_region_has_no_origin_and_is_fixed_there(tmp_path: Path):
+    # The region comes from a variable; the model is written in the ARN itself, so that
+    # is where `fix` edits (it used to name the region's default as the model's origin).
+    (tmp_path / "main.tf").write_text(
+        'variable "region" {\n  default = "us-east-1"\n}\n\n'
+        'resource "aws_iam_policy" "invoke" {\n  name   = "invoke"\n'
+        '  policy = jsonencode({ Statement = [{ Action = "bedrock:InvokeModel",\n'
+        '    Resource = "arn:aws:bedrock:${var.region}::foundation-model/meta.llama2-13b-chat-v1" }] })\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    [ref] = report["references"]
+    assert (ref["line"], ref["column"], ref["origin"]) == (8, 65, None)
+    [finding] = by_rule(report, "BDR001")
+    assert finding["fix"]["line"] == 8
+
+
+def test_substituted_values_are_at_their_placeholder():
+    # A value put into a definition by DefinitionSubstitutions is reported at its `${Name}`
+    # (not as many columns right as the model is deep in the value, past the line's end);
+    # a model written beside a `${ModelRegion}` parameter is where it is written, without
+    # the parameter as its origin, so `fix` edits it there.
+    root = POSITIONS / "substituted"
+    _, report = scan_json(str(root), "--as-of", "2026-12-01")
+    found = [(r["file"], r["line"], r["column"], (r["origin"] or {}).get("line")) for r in report["references"]]
+    assert found == [
+        ("statemachine/triage.asl.json", 9, 21, 16),
+        ("template.yaml", 31, 17, 36),
+        ("template.yaml", 46, 77, None),
+    ]
+    assert [(m["line"], m["column"]) for m in report["mentions"]] == [(17, 28)]  # a substitution not used
+    lines = {f: (root / f).read_text(encoding="utf-8").splitlines() for f in ("template.yaml",
+                                                                                "statemachine/triage.asl.json")}
+    assert lines["statemachine/triage.asl.json"][8][20:].startswith("${TriageModel}")
+    assert lines["template.yaml"][30][16:].startswith("${SummaryModel}")
+    assert lines["template.yaml"][45][76:].startswith("meta.llama2-13b-chat-v1")
+    [fix] = [f["fix"] for f in by_rule(report, "BDR001") if f["line"] == 46]
+    assert (fix["file"], fix["line"]) == ("template.yaml", 46)
+
+
+def test_an_unfollowed_arn_is_reported_at_its_model(tmp_path: Path):
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  unused = "arn:aws:bedrock:${var.region}::foundation-model/meta.llama2-13b-chat-v1"\n}\n')
+    _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
+    [ref] = report["references"]
+    assert (ref["line"], ref["column"], ref["attribute"]) == (2, 61, "unused")

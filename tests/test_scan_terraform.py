@@ -147,7 +147,7 @@ def test_unknown_version_is_a_note_not_a_typo(tf_fixture):
 def test_text_output_is_one_line_per_finding_with_summary(tf_fixture):
     _, out, _ = cli("scan", tf_fixture("agent"), "--as-of", "2024-03-01", "--no-color")
     lines = out.strip().splitlines()
-    assert lines[0].startswith("main.tf:32:3 ERROR BDR001 aws_bedrockagent_agent.support.foundation_model")
+    assert lines[0].startswith("main.tf:32:30 ERROR BDR001 aws_bedrockagent_agent.support.foundation_model")
     assert lines[-1].startswith("1 files, 2 model references: 2 errors") or "2 errors" in lines[-1]
     assert "\x1b[" not in out
 

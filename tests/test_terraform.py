@@ -104,7 +104,8 @@ def test_a_template_directive_is_one_unevaluated_part():
     text = 'x = "%{ if var.new }anthropic.claude-3-5-sonnet%{ else }anthropic.claude-v2%{ endif }:0"\n'
     expr = parse_hcl(text, "main.tf").attributes[0].expr
     inner = (Ref(("var", "new"), 1), Lit("anthropic.claude-3-5-sonnet", 1), Lit("anthropic.claude-v2", 1))
-    assert expr == Template((Opaque(text[5:-4], 1, inner), ":0"), 1, 1)
+    assert expr == Template((Opaque(text[5:-4], 1, inner), Lit(":0", 1)), 1, 1)
+    assert [p.marks[0].column for p in (*expr.parts[0].parts[1:], expr.parts[1])] == [21, 57, 86]
 
 
 def test_object_keys_are_names_strings_or_source():
@@ -128,8 +129,11 @@ def test_conditional_yields_every_branch(resources):
 def test_heredoc_text_starts_on_the_line_after_its_marker(resources):
     leaf = leaves_of(resources, "aws_bedrockagent_agent.a")[("instruction",)]
     [cand] = leaf.candidates
-    assert leaf.span.line == 23 and cand.line == 24
+    assert leaf.span.line == 23
     assert cand.text == "Answer briefly.\nEscalate to meta.llama3-70b-instruct-v1:0 when unsure."
+    # `<<-` strips the indentation: the text's columns are the file's, after it.
+    assert cand.position(0) == (24, 5)
+    assert cand.position(cand.text.index("meta.")) == (25, 17)
 
 
 def test_functions_are_evaluated(resources):

@@ -142,7 +142,7 @@ def test_templatefile_file_and_jsonencode_are_scanned(tf_fixture):
     assert found == {
         ("aws_iam_policy.invoke", 6, "anthropic.claude-v2"),
         ("aws_iam_policy.static", 10, "anthropic.claude-v1"),
-        ("aws_sfn_state_machine.sm", 15, "anthropic.claude-v2"),
+        ("aws_sfn_state_machine.sm", 22, "anthropic.claude-v2"),  # at its interpolation
     }
 
 

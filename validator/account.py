@@ -275,9 +275,12 @@ def _unfollowed(text: ScannedText, lit: Literal, region: str | None) -> Referenc
     outer = holders[-1].label if holders else ""
     inner = holders[0].label if holders else ""
     where = f" (in {inner})" if inner else ""
-    attribute = inner.removeprefix(outer).lstrip(".") or inner or "text"
+    attribute = inner.removeprefix(outer).lstrip(".") if inner else "text"  # "": the resource itself
+    span = lit.span
+    if parsed is not None and span.column is not None:
+        span = replace(span, column=span.column + parsed.model_start)  # at the model, as references are
     return Reference(
-        span=lit.span,
+        span=span,
         resource=outer or "(file)",
         resource_type="",
         attribute=attribute,

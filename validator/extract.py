@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from .attributes import ResourceSpec
-from .model import Candidate, Leaf, Reference, Resource, Span, Usage
+from .model import Candidate, Leaf, Mark, Reference, Resource, Span, Usage, mark_at
 from .modelid import ModelRef, could_mention_model, find_models, parse_model
+from .textmarks import within
 
 COMMITMENTS = ("OneMonth", "SixMonths")
 # Attributes (Terraform and CloudFormation) whose text deploys nothing.
@@ -84,15 +85,15 @@ class _Context:
 
     def direct(self, leaf: Leaf, cand: Candidate) -> Iterator[Reference]:
         if cand.text is None:
-            yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or "value cannot be resolved")
+            yield self._ref(leaf, None, cand, unresolved=cand.reason or "value cannot be resolved")
             return
         parsed = parse_model(cand.text)
         if parsed is not None:
             start = cand.text.find(parsed.raw)
-            yield self._ref(_span_at(leaf, cand, _model_offset(parsed, max(start, 0))), leaf, parsed, cand)
+            yield self._ref(leaf, parsed, cand, max(start, 0) + parsed.model_start)
             return
         if "${" in cand.text:
-            yield self._ref(leaf.span, leaf, None, cand, unresolved=cand.reason or f"`{cand.text}` cannot be resolved")
+            yield self._ref(leaf, None, cand, unresolved=cand.reason or f"`{cand.text}` cannot be resolved")
             return
         yield from self.indirect(leaf, cand, direct=True)
 
@@ -101,11 +102,12 @@ class _Context:
         if not text or not could_mention_model(text):
             return
         for match in find_models(text):
-            yield self._ref(_span_at(leaf, cand, _model_offset(match.ref, match.start)), leaf, match.ref, cand,
-                            direct=direct)
+            yield self._ref(leaf, match.ref, cand, match.start + match.ref.model_start, direct=direct)
 
-    def _ref(self, span: Span, leaf: Leaf, parsed: ModelRef | None, cand: Candidate,
+    def _ref(self, leaf: Leaf, parsed: ModelRef | None, cand: Candidate, offset: int | None = None,
              unresolved: str | None = None, direct: bool = True) -> Reference:
+        """A reference to the model at `offset` of the candidate's text (None: the whole value)."""
+        span = leaf.span if offset is None else _span_at(leaf, cand, offset)
         if unresolved is None and parsed is not None and parsed.placeholder:
             unresolved = cand.reason or f"the model in `{parsed.raw}` cannot be resolved"
         usage = self._usage(parsed, direct)
@@ -119,7 +121,7 @@ class _Context:
             model_id=parsed.model_id if parsed else None,
             usage=usage,
             region=(parsed.region if parsed else None) or self.region,
-            origin=cand.origin,
+            origin=None if _written_here(cand, parsed, offset) else cand.origin,
             direct=direct,
             unresolved=unresolved,
             commitment=self.commitment if provisioned and direct else None,
@@ -137,13 +139,21 @@ class _Context:
         return usage
 
 
-def _model_offset(ref: ModelRef, start: int) -> int:
-    """Where the model is written inside text found at `start`: an ARN built from pieces
-    (CDK's `Fn::Join`, a `${Geo}` profile prefix) is reported at the model's own piece."""
-    if not ref.raw.startswith("arn:"):
-        return start
-    inside = ref.raw.rfind(ref.model_id) if ref.model_id else -1
-    return start + (inside if inside >= 0 else ref.raw.rfind("/") + 1)
+def _written_here(cand: Candidate, parsed: ModelRef | None, offset: int | None) -> bool:
+    """Whether the model is written whole at the use site while another piece of the text
+    came from elsewhere (an ARN's region from a parameter or a variable): the text's origin
+    is that piece's, not the model's, and the place to change the model is here."""
+    if parsed is None or offset is None or cand.origin is None:
+        return False
+    if all(_written(mark) for mark in cand.marks):
+        return False
+    first = mark_at(cand.marks, offset)
+    inside = within(cand.marks, offset, offset + len(parsed.raw) - parsed.model_start)
+    return first is not None and _written(first) and all(_written(mark) for mark in inside)
+
+
+def _written(mark: Mark) -> bool:
+    return mark.line is not None and not mark.placed
 
 
 def _span_at(leaf: Leaf, cand: Candidate, offset: int) -> Span:

@@ -54,12 +54,16 @@ class Mark:
     in the file (a block scalar's line), and `column` holds only before the first newline.
     Marks are in offset order; text built from pieces (`Fn::Join`, `Fn::Sub`) has marks for
     each piece, and `line` None for a piece that is not written at the use site.
+    A `placed` piece was put here from elsewhere (a parameter at its `Ref`, a substitution
+    at its `${Name}`, a Terraform variable at its interpolation): all of it is at that one
+    place, though it is not written there (its origin says where it is).
     """
 
     offset: int
     line: int | None
     column: int | None = None
     flows: bool = False
+    placed: bool = False
 
 
 # Lines end where the file's parser ends them (SPEC 8): YAML (PyYAML) also at a lone `\r`,
@@ -116,6 +120,8 @@ def locate(marks: tuple[Mark, ...], text: str, offset: int) -> tuple[int | None,
     mark = mark_at(marks, offset)
     if mark is None or mark.line is None:
         return None, None
+    if mark.placed:
+        return mark.line, mark.column
     newlines = text.count("\n", mark.offset, offset) if mark.flows else 0
     if newlines:
         return mark.line + newlines, None

@@ -106,6 +106,19 @@ class ModelRef:
             return EVERY_REGION
         return self.geo or (EVERY_REGION if self.any_region else None)
 
+    @property
+    def model_start(self) -> int:
+        """Where the model is written inside `raw`: in an ARN, its model or profile ID (with
+        the geography prefix, where a profile ID starts), else the start."""
+        if not self.raw.startswith("arn:"):
+            return 0
+        inside = self.raw.rfind(self.model_id) if self.model_id else -1
+        if inside < 0:
+            return self.raw.rfind("/") + 1
+        if self.geo and self.raw.endswith(f"/{self.geo}.", 0, inside):
+            return inside - len(self.geo) - 1
+        return inside
+
 
 @dataclass(frozen=True, slots=True)
 class Match:

@@ -183,8 +183,8 @@ def _merged(findings: Iterable[Finding]) -> list[Finding]:
     and column in several module instances (or stacks) is one finding listing them as
     `instances`. Instances whose findings differ otherwise (region, usage, severity,
     suppression, message) stay separate. Where the value was written (`origin`) and its
-    spelling (`raw`, e.g. two ARN forms of one model in one IAM list) are the first
-    instance's: they name the same model at the same place."""
+    spelling (`raw`, e.g. an ARN whose region each root sets) are the first instance's:
+    they name the same model at the same place."""
     places: dict[Finding, list[Finding]] = {}
     for f in findings:
         place = replace(f, resource=None, fingerprint="", instances=(), origin=None,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from ..model import Candidate, Mark, Origin
-from ..textmarks import at, joined, point, sliced
+from ..textmarks import at, joined, placed, sliced
 from .load import LoadError, Node
 from .options import TemplateOptions
 
@@ -196,7 +196,7 @@ class Resolver:
             return [placeholder(name, f"{name} cannot be resolved statically")]
         try:
             # A value written elsewhere (a parameter, a mapping) is used here, at the call.
-            here = point(node.line, node.column)
+            here = placed(node.line, node.column)
             return dedupe(p if p.marks else replace(p, marks=here) for p in handler(self, argument, depth + 1))
         except ExpansionError as exc:
             if exc.line is None:  # the innermost call that ran out of budget names the place

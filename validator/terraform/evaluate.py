@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model import Origin, Span
+from ..model import Mark, Origin, Span, locate
 from ..modelid import could_mention_model
+from ..textmarks import joined, placed
 from .functions import FUNCTIONS, MAX_ITEMS, as_text
 from .syntax import Call, Cond, Expr, ForX, Index, ListX, Lit, MapX, Op, Opaque, Ref, Splat, Template
 
@@ -37,9 +38,9 @@ class Val:
     # For a collection: the same shape as `value` with the line each scalar was written
     # on (None where not known), so a model in a map literal is traced to its own line.
     lines: Any = None
-    # Whether newlines in the text are the file's (heredoc, template file) or decoded escapes
-    # of a one-line string, which move no line.
-    flows: bool = False
+    # Where each part of a text written at the use site is (see `model.Mark`); without
+    # marks, all of it is on `line`.
+    marks: tuple[Mark, ...] = ()
 
 
 def unknown(reason: str) -> Val:
@@ -56,9 +57,9 @@ def with_step(val: Val, step: str, file: str, line: int, place: bool = False) ->
     steps = (Span(file, line),) if place else ()
     # Past a variable or local the text is no longer where it is used: drop its line.
     if val.origin is None:
-        return replace(val, origin=Origin(file, line, (step,), steps), line=None)
+        return replace(val, origin=Origin(file, line, (step,), steps), line=None, marks=())
     origin = replace(val.origin, chain=(*val.origin.chain, step), steps=(*val.origin.steps, *steps))
-    return replace(val, origin=origin, line=None)
+    return replace(val, origin=origin, line=None, marks=())
 
 
 Lookup = Callable[[Ref], list[Val]]
@@ -104,7 +105,7 @@ class Evaluator:
         return [_capped(v) for v in _distinct(method(node))[:MAX_CANDIDATES]]
 
     def _lit(self, node: Lit) -> list[Val]:
-        return [Val(node.value, line=node.line, flows=node.flows)]
+        return [Val(node.value, line=node.line, marks=node.marks)]
 
     def _opaque(self, node: Opaque) -> list[Val]:
         reason = f"expression `{_short(node.text)}` is not evaluated statically"
@@ -118,9 +119,8 @@ class Evaluator:
         return self.eval(node.then) + self.eval(node.other)
 
     def _template(self, node: Template) -> list[Val]:
-        choices = [[Val(p, line=node.body_line, flows=node.flows)] if isinstance(p, str) else self.eval(p)
-                   for p in node.parts]
-        return [_join(combo, node.body_line, node.flows) for combo in combos(choices)]
+        places = _interpolation_places(node.parts)
+        return [_join(combo, node.body_line, places) for combo in combos([self.eval(p) for p in node.parts])]
 
     def _listx(self, node: ListX) -> list[Val]:
         return _combine([self.eval(i) for i in node.items], list)
@@ -403,7 +403,24 @@ def _capped(val: Val) -> Val:
     return val
 
 
-def _join(parts: tuple[Val, ...] | list[Val], line: int, flows: bool = False) -> Val:
+def _interpolation_places(parts: tuple[Expr, ...]) -> tuple[tuple[Mark, ...], ...]:
+    """Where each interpolation of a template is: at its expression's line, and at the
+    column after the text before it when that text ends on the same line."""
+    out: list[tuple[Mark, ...]] = []
+    for number, part in enumerate(parts):
+        if isinstance(part, Lit) and isinstance(part.value, str):
+            out.append(())
+            continue
+        before = parts[number - 1] if number else None
+        column = None
+        if isinstance(before, Lit) and isinstance(before.value, str) and before.value:
+            line, last = locate(before.marks, before.value, len(before.value) - 1)
+            column = last + 1 if line == part.line and last is not None else None
+        out.append(placed(part.line, column))
+    return tuple(out)
+
+
+def _join(parts: tuple[Val, ...] | list[Val], line: int, places: tuple[tuple[Mark, ...], ...]) -> Val:
     if sum(len(v.value) for v in parts if v.known and isinstance(v.value, str)) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
     missing = next((v for v in reversed(parts) if not v.known), None)
@@ -411,11 +428,28 @@ def _join(parts: tuple[Val, ...] | list[Val], line: int, flows: bool = False) ->
         if _has_literal_text(parts):
             # Keep the literal text around the unknown part, so an ARN with an
             # unresolved account or region still shows the model it names.
-            text = "".join(as_text(v.value) if v.known else "${?}" for v in parts)
-            return Val(text, origin=_main_origin(parts), reason=missing.reason, line=line, flows=flows)
+            texts = [as_text(v.value) if v.known else _PIECE for v in parts]
+            return Val("".join(texts), origin=_main_origin(parts), reason=missing.reason, line=line,
+                       marks=_joined_marks(parts, texts, places))
         return missing
     origin = _main_origin(parts)
-    return Val("".join(as_text(v.value) for v in parts), origin=origin, line=None if origin else line, flows=flows)
+    texts = [as_text(v.value) for v in parts]
+    return Val("".join(texts), origin=origin, line=None if origin else line,
+               marks=_joined_marks(parts, texts, places))
+
+
+def _joined_marks(parts: tuple[Val, ...] | list[Val], texts: list[str],
+                  places: tuple[tuple[Mark, ...], ...]) -> tuple[Mark, ...]:
+    """Where each piece of a template's text is: its literal pieces where they are written,
+    values from elsewhere placed at their interpolation (their origin says where)."""
+    return joined((text, written(v) or place) for v, text, place in zip(parts, texts, places, strict=True))
+
+
+def written(val: Val) -> tuple[Mark, ...]:
+    """Where a value's text is written at its use site; () when it was written elsewhere."""
+    if val.marks or val.line is None or val.origin is not None:
+        return val.marks
+    return (Mark(0, val.line),)
 
 
 def _main_origin(parts: tuple[Val, ...] | list[Val]) -> Origin | None:

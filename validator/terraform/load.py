@@ -21,17 +21,17 @@ from .. import __version__
 from ..confine import Gate
 from ..deadline import PARSE_SECONDS
 from ..discover import classify, read_text
-from ..model import Problem, ScannedText, Span
+from ..model import Mark, Problem, ScannedText, Span
 from ..workers import Workers
 from .override import is_override
 from .parse import HclSyntaxError, check_depth, parse_hcl, time_limits
 from .regions import config_regions, override_regions
 from .resolve import ModuleFiles
-from .syntax import ConfigFile, Lit, from_data, to_data
+from .syntax import SHAPE, ConfigFile, Lit, from_data, to_data
 from .tfjson import parse_tf_json, parse_tfvars_json
 
 AUTO_TFVARS = ("terraform.tfvars", "terraform.tfvars.json")
-CACHE_VERSION = f"{__version__} python-hcl2 {version('python-hcl2')} lark {version('lark')}"
+CACHE_VERSION = f"{__version__} syntax {SHAPE} python-hcl2 {version('python-hcl2')} lark {version('lark')}"
 MAX_MANIFEST = 10 * 1024 * 1024
 
 
@@ -122,7 +122,9 @@ def well_formed(config: ConfigFile) -> bool:
             continue
         for name in getattr(type(node), "__slots__", ()):
             value = getattr(node, name)
-            if name in _POSITIONS and (type(value) is not int or value < 0):
+            if name in _POSITIONS and (type(value) is not int or value < 0) and not _unplaced(node, name, value):
+                return False
+            if isinstance(node, Mark) and not _mark_fields(node):
                 return False
             if name == "column" and value is not None and type(value) is not int:
                 return False
@@ -132,6 +134,15 @@ def well_formed(config: ConfigFile) -> bool:
                 return False
             stack.append(value)
     return True
+
+
+def _unplaced(node: object, name: str, value: object) -> bool:
+    """A mark's line is None for text not written where it is used."""
+    return isinstance(node, Mark) and name == "line" and value is None
+
+
+def _mark_fields(mark: Mark) -> bool:
+    return type(mark.offset) is int and mark.offset >= 0 and type(mark.flows) is bool and type(mark.placed) is bool
 
 
 _PARSERS: dict[str, Callable[[str, str], ConfigFile]] = {

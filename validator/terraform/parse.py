@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from hcl2.postlexer import PostLexer
@@ -25,6 +25,8 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from ..deadline import PARSE_SECONDS
+from ..model import Mark, locate
+from ..textmarks import joined, sliced, within
 from . import tables
 from .syntax import (
     Attribute,
@@ -214,7 +216,7 @@ def _children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Attribute):
         return (node.expr,)
     if isinstance(node, Template):
-        return tuple(p for p in node.parts if not isinstance(p, str))
+        return node.parts
     if isinstance(node, ListX):
         return node.items
     if isinstance(node, MapX):
@@ -287,6 +289,12 @@ def _edge(node: Tree | Token, last: bool = False) -> Token | None:
 def _line(node: Tree | Token) -> int:
     token = _edge(node)
     return token.line if token is not None and token.line else 1
+
+
+def _place(node: Tree | Token) -> Mark:
+    """Where a subtree's text starts."""
+    token = _edge(node)
+    return Mark(0, _line(node), token.column if token is not None else None)
 
 
 def _token_text(tree: Tree) -> str:
@@ -380,19 +388,19 @@ class _Walker:
 
     def _string(self, node: Tree) -> Expr:
         line = _line(node)
-        parts: list[str | Expr] = []
+        parts: list[Expr] = []
         pieces = [p.children[0] for p in node.children if isinstance(p, Tree) and p.data == "string_part"]
         i = 0
         while i < len(pieces):
             piece = pieces[i]
             if isinstance(piece, Token):
-                parts.append(_unescape(str(piece)))
+                parts.append(_unescape(piece))
             elif piece.data == "interpolation":
                 parts.append(self.expr(piece.children[1]))
             else:
                 # `%{ if }`/`%{ for }` up to its matching end is one unevaluated part.
                 end = _directive_end(pieces, i)
-                inner = tuple(Lit(_unescape(str(p)), line) if isinstance(p, Token) else self.expr(_kids(p)[-1])
+                inner = tuple(_unescape(p) if isinstance(p, Token) else self.expr(_kids(p)[-1])
                               for p in pieces[i : end + 1] if isinstance(p, Token) or _kids(p))
                 parts.append(Opaque(self._text[_edge(piece).start_pos : _edge(pieces[end], last=True).end_pos],
                                     line, inner))  # type: ignore[union-attr]
@@ -406,11 +414,12 @@ class _Walker:
         if not m:
             return Opaque(raw, line, (Lit(raw, line),))
         body = m.group(3).replace("\r\n", "\n")
+        indent = 0
         if m.group(1):
             lines = body.split("\n")
             indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
             body = "\n".join(x[indent:] for x in lines)
-        return _template(_split_interpolations(body, line + 1), line, line + 1, flows=True)
+        return _template(_split_interpolations(body, _line_marks(body, line + 1, indent + 1)), line, line + 1)
 
     def _function(self, node: Tree) -> Expr:
         # `provider::aws::arn_parse(...)` has three identifiers before the parenthesis.
@@ -425,14 +434,17 @@ class _Walker:
         return Cond(parts[0], parts[1], parts[2], parts[0].line)
 
     def _tuple(self, node: Tree) -> Expr:
-        return ListX(tuple(self.expr(c) for c in _kids(node)), _line(node))
+        kids = _kids(node)
+        return ListX(tuple(self.expr(c) for c in kids), _line(node), tuple(_place(c) for c in kids))
 
     def _object(self, node: Tree) -> Expr:
         items: list[tuple[str, Expr]] = []
+        keys_at: list[Mark] = []
         for elem in _kids(node):
             key, value = elem.children[0], elem.children[-1]
             items.append((self._key(key), self.expr(value)))
-        return MapX(tuple(items), _line(node))
+            keys_at.append(_place(key))
+        return MapX(tuple(items), _line(node), tuple(keys_at))
 
     def _key(self, node: Tree) -> str:
         key = self.expr(node.children[0])
@@ -561,48 +573,77 @@ def _directive_end(pieces: list[Tree | Token], start: int) -> int:
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+# A quoted string's escapes, and `$${`/`%%{`, which stand for a literal `${`/`%{`.
+_ESCAPE = re.compile(r"\$\$\{|%%\{|\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 
 
-def _unescape(text: str) -> str:
-    text = text.replace("$${", "${").replace("%%{", "%{")
-    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _escape, text)
+def _unescape(token: Token) -> Lit:
+    """A quoted string's literal piece, decoded: after each escape the text is that many
+    columns left of where the file has it, so each escape starts a new mark."""
+    raw, line, column = str(token), token.line or 1, token.column
+    out: list[str] = []
+    marks, pos, decoded = [Mark(0, line, column)], 0, 0
+    for m in _ESCAPE.finditer(raw):
+        piece = raw[pos : m.start()] + _escape(m)
+        out.append(piece)
+        decoded, pos = decoded + len(piece), m.end()
+        marks.append(Mark(decoded, line, None if column is None else column + pos))
+    out.append(raw[pos:])
+    return Lit("".join(out), line, tuple(marks))
 
 
 def _escape(m: re.Match[str]) -> str:
     # Terraform decodes `\u002d` too: a model ID spelled with escapes is still that model.
     code = m.group(1)
+    if code is None:
+        return m.group(0)[1:]
     if len(code) == 1:
         return _ESCAPES.get(code, m.group(0))
     point = int(code[1:], 16)
     return "\ufffd" if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF else chr(point)
 
 
-def _template(parts: list[str | Expr], line: int, body_line: int, flows: bool = False) -> Expr:
-    """Literal text and interpolations as one expression; `flows` for a heredoc or a file,
-    whose newlines are the file's (in a quoted string they are decoded escapes)."""
-    merged: list[str | Expr] = []
+def _line_marks(text: str, first_line: int, column: int) -> tuple[Mark, ...]:
+    """Text whose newlines are the file's (a heredoc, a template file), each line of it
+    written from `column` on."""
+    marks, offset = [], 0
+    for number, piece in enumerate(text.split("\n")):
+        marks.append(Mark(offset, first_line + number, column))
+        offset += len(piece) + 1
+    return tuple(marks)
+
+
+def _template(parts: list[Expr], line: int, body_line: int) -> Expr:
+    """Literal text and interpolations as one expression; text alone is one `Lit`."""
+    merged: list[Expr] = []
     for p in parts:
-        if isinstance(p, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += p
+        if isinstance(p, Lit) and merged and _is_text(merged[-1]) and _is_text(p):
+            last = merged[-1]
+            assert isinstance(last, Lit) and isinstance(last.value, str) and isinstance(p.value, str)
+            marks = joined(((last.value, last.marks), (p.value, p.marks)))
+            merged[-1] = Lit(last.value + p.value, last.line, marks)
         else:
             merged.append(p)
-    if all(isinstance(p, str) for p in merged):
-        # A heredoc's text starts on the line after its marker: matches inside it count from there.
-        return Lit("".join(merged), body_line, flows)  # type: ignore[arg-type]
-    return Template(tuple(merged), line, body_line, flows)
+    if all(_is_text(p) for p in merged):
+        # A heredoc's text starts on the line after its marker.
+        return merged[0] if merged else Lit("", body_line, (Mark(0, body_line),))
+    return Template(tuple(merged), line, body_line)
+
+
+def _is_text(node: Expr) -> bool:
+    return isinstance(node, Lit) and isinstance(node.value, str)
 
 
 # CRLF too: a Windows checkout (core.autocrlf) must not turn every heredoc opaque.
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n(.*?)\r?\n?[ \t]*\2\s*$", re.S)
 
 
-def template_expr(text: str, line: int) -> Expr:
+def template_expr(text: str) -> Expr:
     """A template file's text (`templatefile()`), with `${...}` parsed as in a heredoc."""
     try:
-        parsed = _template_file(text)
+        return _template_file(text)
     except HclSyntaxError as exc:
-        return Opaque(f"template file: {exc}", line)
-    return parsed if line == 1 else _shifted(parsed, line - 1)
+        return Opaque(f"template file: {exc}", 1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -610,12 +651,15 @@ def _template_file(text: str) -> Expr:
     # A file's text is parsed once however many times templatefile() reads it (every
     # instance of a resource, every module call): a refusal is not kept, and is met again.
     with hcl_budget():
-        return _template(_split_interpolations(text, 1), 1, 1, flows=True)
+        return _template(_split_interpolations(text, _line_marks(text, 1, 1)), 1, 1)
 
 
-def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
-    """Heredoc bodies come back as raw text: find `${...}` and parse each expression."""
-    parts: list[str | Expr] = []
+def _split_interpolations(body: str, marks: tuple[Mark, ...]) -> list[Expr]:
+    """Heredoc bodies come back as raw text: find `${...}` and parse each expression.
+
+    `marks` say where the body's text is written; each piece keeps its part of them.
+    """
+    parts: list[Expr] = []
     pos = 0
     for start in (m.start() for m in re.finditer(r"(?<!\$)\$\{", body)):
         if start < pos:
@@ -623,11 +667,33 @@ def _split_interpolations(body: str, first_line: int) -> list[str | Expr]:
         end = _closing_brace(body, start + 2)
         if end < 0:
             break
-        parts.append(body[pos:start])
-        parts.append(_parse_fragment(body[start + 2 : end], first_line + body.count("\n", 0, start)))
+        parts.append(_text_piece(body, marks, pos, start))
+        parts.append(_parse_fragment(body[start + 2 : end], *_fragment_place(body, marks, start + 2, end)))
         pos = end + 1
-    parts.append(body[pos:])
-    return [p.replace("$${", "${") if isinstance(p, str) else p for p in parts]
+    parts.append(_text_piece(body, marks, pos, len(body)))
+    return parts
+
+
+def _fragment_place(body: str, marks: tuple[Mark, ...], start: int, end: int) -> tuple[int | None, int | None]:
+    """Line and column of the expression in `body[start:end]`; no column when an escape
+    inside it (a JSON string's `\\"`) makes the parsed text narrower than the file's."""
+    inner = start + len(body[start:end]) - len(body[start:end].lstrip())
+    line, column = locate(marks, body, inner)
+    if any(m.line == line for m in within(marks, inner, end)):
+        column = None
+    return line, column
+
+
+def _text_piece(body: str, marks: tuple[Mark, ...], start: int, end: int) -> Lit:
+    """`body[start:end]` as literal text: `$${` and `%%{` stand for `${` and `%{`."""
+    spans, pos = [], start
+    for m in re.finditer(r"\$\$\{|%%\{", body[start:end]):
+        spans.append((pos, start + m.start()))
+        pos = start + m.start() + 1  # the doubled character is dropped
+    spans.append((pos, end))
+    text = "".join(body[a:b] for a, b in spans)
+    line = locate(marks, body, start)[0] or 1
+    return Lit(text, line, joined((body[a:b], sliced(marks, body, a, b)) for a, b in spans))
 
 
 def _closing_brace(text: str, pos: int) -> int:
@@ -645,21 +711,23 @@ def _closing_brace(text: str, pos: int) -> int:
     return -1
 
 
-def string_expr(text: str, line: int) -> Expr:
+def string_expr(text: str, line: int, marks: tuple[Mark, ...] = ()) -> Expr:
     """A string from Terraform's JSON syntax: a template whose `${...}` are HCL expressions.
 
     The JSON string is already decoded, so it is read as a heredoc's text is: quotes inside
-    `${var.a ? "x" : "y"}` stay quotes.
+    `${var.a ? "x" : "y"}` stay quotes. `marks` say where its text is written (escapes).
     """
+    marks = marks or (Mark(0, line),)
     if "${" not in text:
-        return Lit(text, line)
-    parts = _split_interpolations(text, line)
-    if len(parts) == 3 and parts[0] == parts[2] == "" and not isinstance(parts[1], str):
+        return Lit(text, line, marks)
+    parts = _split_interpolations(text, marks)
+    if len(parts) == 3 and parts[0] == parts[2] == Lit("", line) and not _is_text(parts[1]):
         return parts[1]  # "${x}" alone is x's own value (a list stays a list), as in HCL
     return _template(parts, line, line)
 
 
-def _parse_fragment(source: str, line: int) -> Expr:
+def _parse_fragment(source: str, line: int | None, column: int | None) -> Expr:
+    line = line or 1
     source = source.strip()
     fragments = _file.get().fragments
     if source not in fragments:
@@ -669,7 +737,8 @@ def _parse_fragment(source: str, line: int) -> Expr:
     if parsed is None:
         return Opaque(source, line, (Lit(source, line),))
     with _stack_headroom(_PARSER_FRAMES):
-        return _shifted(parsed, line - 1)
+        # The fragment was parsed as `x = {source}`: its first line's columns are 4 to the right.
+        return _shifted(parsed, line - 1, None if column is None else column - len("x = ") - 1)
 
 
 def _fragment(source: str) -> Expr | None:
@@ -685,18 +754,24 @@ def _fragment(source: str) -> Expr | None:
         return None
 
 
-def _shifted(node: Expr, by: int) -> Expr:
-    """`node` and everything inside it `by` lines further down the file."""
-    fields = {name: _shifted_value(getattr(node, name), by) for name in node.__slots__}  # type: ignore[union-attr]
+def _shifted(node: Expr, by: int, right: int | None) -> Expr:
+    """`node` and everything inside it `by` lines further down the file, and its first
+    line `right` columns to the right (columns of later lines, or all when `right` is
+    None, are not known)."""
+    fields = {name: _shifted_value(getattr(node, name), by, right) for name in node.__slots__}  # type: ignore[union-attr]
     fields["line"] = node.line + by
     if isinstance(node, Template):
         fields["body_line"] = node.body_line + by
     return type(node)(**fields)
 
 
-def _shifted_value(value: object, by: int) -> object:
+def _shifted_value(value: object, by: int, right: int | None) -> object:
     if isinstance(value, tuple):
-        return tuple(_shifted_value(item, by) for item in value)
+        return tuple(_shifted_value(item, by, right) for item in value)
+    if isinstance(value, Mark):
+        known = value.line == 1 and value.column is not None and right is not None
+        return replace(value, line=None if value.line is None else value.line + by,
+                       column=value.column + right if known else None)  # type: ignore[operator]
     if isinstance(value, Expr):  # type: ignore[arg-type]
-        return _shifted(value, by)
+        return _shifted(value, by, right)
     return value

@@ -27,6 +27,7 @@ from .evaluate import (
     select,
     unknown,
     with_step,
+    written,
 )
 from .override import merge_overrides
 from .parse import template_expr
@@ -186,7 +187,7 @@ class Module:
 
     def _templatefile(self, path: str, variables: Mapping[str, Any]) -> str:
         """Render a template file with its variables; unknown pieces stay as `${?}`."""
-        template = template_expr(self._file(path), 1)
+        template = template_expr(self._file(path))
 
         def lookup(ref: Ref) -> list[Val]:
             name = str(ref.parts[0])
@@ -628,13 +629,12 @@ def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span
         return
     # Objects written in place (awscc's nested attributes) keep a line per element.
     if isinstance(node, MapX):
-        for key, value in node.items:
-            yield from _expr_leaves(scope, value, (*path, key), Span(span.file, value.line))
+        for number, (key, value) in enumerate(node.items):
+            yield from _expr_leaves(scope, value, (*path, key), _place(span.file, node.keys_at, number, value.line))
         return
     if isinstance(node, ListX):
-        for item in node.items:
-            column = span.column if item.line == span.line else None
-            yield from _expr_leaves(scope, item, path, Span(span.file, item.line, column))
+        for number, item in enumerate(node.items):
+            yield from _expr_leaves(scope, item, path, _place(span.file, node.items_at, number, item.line))
         return
     by_path: dict[tuple[str, ...], list[Candidate]] = {}
     for val in scope.eval(node):
@@ -642,6 +642,12 @@ def _expr_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span
             by_path.setdefault(sub, []).append(cand)
     for sub, cands in by_path.items():
         yield Leaf((*path, *sub), span, tuple(cands))
+
+
+def _place(file: str, marks: tuple[Mark, ...], number: int, line: int) -> Span:
+    """Where element `number` of a list or object written in place is."""
+    at = marks[number] if number < len(marks) else None
+    return Span(file, at.line, at.column) if at is not None and at.line else Span(file, line)
 
 
 def _encoded_leaves(scope: Evaluator, node: Expr, path: tuple[str, ...], span: Span) -> Iterator[Leaf]:
@@ -666,8 +672,4 @@ def _flatten(val: Val, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
         return
     if val.value is None:
         return
-    if val.line is not None and not val.flows:
-        # Decoded escapes (`\n` in a quoted or JSON string) move no line: all of it is on val.line.
-        yield path, Candidate(as_text(val.value), val.origin, val.reason, marks=(Mark(0, val.line),))
-        return
-    yield path, Candidate(as_text(val.value), val.origin, val.reason, val.line)
+    yield path, Candidate(as_text(val.value), val.origin, val.reason, marks=written(val))

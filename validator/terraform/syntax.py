@@ -6,32 +6,36 @@ so the resolver evaluates one small expression language whatever the file syntax
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ..model import Mark
 
 Scalar = str | int | float | bool | None
+# The shape of these objects, in the parse cache's key: an entry of another shape is never read.
+SHAPE = 2
 
 
 @dataclass(frozen=True, slots=True)
 class Lit:
-    """A literal value; `flows` when its text's newlines are the file's (a heredoc, a template
-    file), not escapes decoded from a one-line string."""
+    """A literal value written at `line`; for text, `marks` say where each part of it is
+    written (see `model.Mark`): escapes shift columns, a heredoc's newlines are the file's.
+    Without marks, all of the text is on `line`."""
 
     value: Scalar
     line: int
-    flows: bool = False
+    marks: tuple[Mark, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A string with interpolations; `parts` are literal text and expressions in order.
+    """A string with interpolations; `parts` are literal text (`Lit`) and expressions in order.
 
     `body_line` is where the text starts: the line after `<<EOT` for a heredoc.
     """
 
-    parts: tuple[str | Expr, ...]
+    parts: tuple[Expr, ...]
     line: int
     body_line: int
-    flows: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +79,21 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class ListX:
+    """A list written in place; `items_at` says where each item is written."""
+
     items: tuple[Expr, ...]
     line: int
+    items_at: tuple[Mark, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class MapX:
+    """An object written in place; `keys_at` says where each key is written (a reference
+    made of an element is reported there when its value was written elsewhere)."""
+
     items: tuple[tuple[str, Expr], ...]
     line: int
+    keys_at: tuple[Mark, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +180,7 @@ class ConfigFile:
 
 _TYPES: dict[str, type] = {t.__name__: t for t in (Lit, Template, Ref, Index, Cond, Call, ListX, MapX, ForX,
                                                   Splat, Op, Opaque,
-                                                  Attribute, Block, ConfigFile)}
+                                                  Attribute, Block, ConfigFile, Mark)}
 
 
 def to_data(value: object) -> object:

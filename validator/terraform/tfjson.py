@@ -8,6 +8,7 @@ is a template: `"${var.model_id}"` is an expression.
 from __future__ import annotations
 
 from ..jsonpos import LoadError, Node, load_json
+from ..model import Mark
 from .parse import HclSyntaxError, check_depth, hcl_budget, string_expr
 from .syntax import Attribute, Block, ConfigFile, Expr, ListX, Lit, MapX
 
@@ -78,10 +79,13 @@ def _attributes(body: dict[str, Node], literal: bool = False) -> tuple[Attribute
 def _expr(node: Node, literal: bool) -> Expr:
     line = node.line
     if isinstance(node.value, dict):
-        return MapX(tuple((k, _expr(v, literal)) for k, v in node.value.items() if k != "//"), line)
+        kept = [(k, v) for k, v in node.value.items() if k != "//"]
+        return MapX(tuple((k, _expr(v, literal)) for k, v in kept), line,
+                    tuple(Mark(0, v.key_line or v.line, v.key_column or None) for _, v in kept))
     if isinstance(node.value, list):
-        return ListX(tuple(_expr(v, literal) for v in node.value), line)
+        return ListX(tuple(_expr(v, literal) for v in node.value), line,
+                     tuple(Mark(0, v.line, v.column) for v in node.value))
     if node.value is None:
         return Lit(None, line)
     # Numbers and booleans arrive as their text, which is how they print in a string anyway.
-    return Lit(node.value, line) if literal else string_expr(node.value, line)
+    return Lit(node.value, line, node.marks) if literal else string_expr(node.value, line, node.marks)
