@@ -85,6 +85,42 @@ def test_a_literal_nothing_follows_is_a_reference_with_a_bdr005_note(tmp_path: P
         (3, "anthropic.claude-v2"), (7, "anthropic.claude-instant-v1")}
 
 
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def test_an_arn_with_only_its_region_left_open_is_not_taken_for_another_files_reference(tmp_path: Path):
+    # A substitution the state machine never uses names its model whole; that another file
+    # uses the same model in another region does not account for it (it was dropped).
+    report = scan(tmp_path, {
+        "template.yaml": (
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Flow:\n"
+            "    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+            "      DefinitionUri: sm/flow.asl.json\n      DefinitionSubstitutions:\n"
+            f"        ChatModel: !Sub arn:aws:bedrock:${{AWS::Region}}::foundation-model/{HAIKU}\n"),
+        "sm/flow.asl.json": (
+            '{"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "End": true,\n'
+            '  "Resource": "arn:aws:states:::bedrock:invokeModel",\n'
+            '  "Parameters": {"ModelId": "amazon.nova-lite-v1:0", "Body": {}}}}}\n'),
+        "policy.yaml": (
+            "Resources:\n  Invoke:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n"
+            "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
+            "            Action: bedrock:InvokeModel\n"
+            f"            Resource: arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}\n"),
+    })
+    assert ("template.yaml", 8, HAIKU) in refs(report)
+    assert (8, "Flow") in {(f["line"], f["resource"]) for f in by_rule(report, "BDR005")
+                           if f["file"] == "template.yaml"}
+
+
+def test_an_unused_terraform_arn_with_an_interpolated_region_is_still_checked(tmp_path: Path):
+    report = scan(tmp_path, {"main.tf": (
+        f'locals {{\n  unused = "arn:aws:bedrock:${{var.region}}::foundation-model/{HAIKU}"\n}}\n\n'
+        'resource "aws_iam_policy" "p" {\n  name = "p"\n  policy = jsonencode({ Statement = [{\n'
+        f'    Resource = "arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}" }}] }})\n}}\n')})
+    assert ("main.tf", 2, HAIKU) in refs(report) and ("main.tf", 8, HAIKU) in refs(report)
+    assert [f["line"] for f in by_rule(report, "BDR005")] == [2]
+
+
 def test_an_entry_not_selected_is_a_mention(tmp_path: Path):
     report = scan(tmp_path, {"main.tf": (
         'variable "env" {\n  default = "prod"\n}\n\nlocals {\n  models = {\n'

@@ -165,9 +165,10 @@ class _Ledger:
                     self._refs[i] = replace(self._refs[i], origin=replace(origin, line=line))
             if written:
                 return True
-        if "${" in lit.raw:
+        if "${" in lit.raw and _model_unwritten(lit.raw):
             # A template such as `foundation-model/${var.model}` holds no model itself: it is
-            # a step of whichever reference it built.
+            # a step of whichever reference it built. One with only its region left open
+            # names its model whole, and is accounted like any literal.
             shape = _template_shape(lit.raw)
             if any(shape.search(raw) for raw in self._raws):
                 return True
@@ -202,6 +203,11 @@ class _Ledger:
 
 def _resolved(ref: Reference) -> bool:
     return ref.raw is not None and ref.unresolved is None
+
+
+def _model_unwritten(raw: str) -> bool:
+    parsed = parse_model(raw)
+    return parsed is None or parsed.placeholder
 
 
 def _template_shape(template: str) -> re.Pattern[str]:
