@@ -237,3 +237,23 @@ def test_a_model_arn_with_an_unknown_model_is_a_bdr005_note(kind: str, tmp_path:
         'variable "account" {}\nvariable "id" {}\n'
         f'resource "aws_iam_policy" "p" {{\n  policy = jsonencode({{ Resource = "{rest}" }})\n}}\n')})
     assert [f["line"] for f in by_rule(report, "BDR005")] == [4]
+
+
+def test_a_definition_file_no_template_reads_is_still_checked():
+    # CDK source (`DefinitionBody.fromFile`) or the SDK deploys flows/summarise.asl.json; no
+    # scanned template reads it, so its model is a reference of its own (BDR005 says why)
+    # and its comment a mention. The files a template or a configuration reads are
+    # accounted through them, once.
+    from conftest import FIXTURES
+
+    _, report = scan_json(str(FIXTURES / "cloudformation" / "definition-files"), "--as-of", AS_OF)
+    assert [(r["file"], r["line"], r["column"], r["resource"], r["attribute"]) for r in report["references"]] == [
+        ("flows/classify.asl.yaml", 8, 16, "ClassifyFlow", "Definition.States.Classify.Parameters.ModelId"),
+        ("flows/summarise.asl.json", 9, 21, "summarise.asl.json", "States.Summarise"),
+        ("infra/main.tf", 4, 3, "aws_sfn_state_machine.route", "definition"),
+        ("infra/main.tf", 4, 3, "aws_sfn_state_machine.route", "definition"),
+    ]
+    assert mentions(report) == [("flows/summarise.asl.json", 2, "comment in a state machine definition")]
+    assert [(f["file"], f["line"]) for f in by_rule(report, "BDR001")] == [
+        ("flows/classify.asl.yaml", 8), ("flows/summarise.asl.json", 9), ("infra/main.tf", 4), ("infra/main.tf", 4)]
+    assert [(f["file"], f["line"]) for f in by_rule(report, "BDR005")] == [("flows/summarise.asl.json", 9)]

@@ -82,7 +82,12 @@ def account(texts: Iterable[ScannedText], refs: Sequence[Reference], default_reg
     ledger = _Ledger(refs)
     mentions: dict[tuple[str, int, str], Mention] = {}
     added: list[Reference] = []
+    texts = list(texts)
+    # A definition file a configuration reads (templatefile()) is accounted by what it read.
+    read = {text.file for text in texts if text.syntax == "read"}
     for text in texts:
+        if text.syntax != "read" and text.file in read:
+            continue
         for lit in literals(text):
             if ledger.exact(text, lit):
                 continue

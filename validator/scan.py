@@ -306,7 +306,8 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
     options = cloudformation.TemplateOptions(settings.parameters, region, src.path.parent, gate=gate)
     parsed = cloudformation.parse_template(text, src.display, options)
     if parsed is None:
-        return None
+        definition = cloudformation.parse_definition(text, src.display)
+        return None if definition is None else ("template", definition)
     inline = suppress.inline_suppressions(text, src.display)
     return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
                                   parsed.texts)

@@ -5,6 +5,6 @@
 """
 
 from .options import TemplateOptions, load_parameters_file
-from .template import parse_template
+from .template import parse_definition, parse_template
 
-__all__ = ["TemplateOptions", "load_parameters_file", "parse_template"]
+__all__ = ["TemplateOptions", "load_parameters_file", "parse_definition", "parse_template"]

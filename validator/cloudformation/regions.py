@@ -25,6 +25,7 @@ _PARAMETER = {
 }
 # Anywhere in a resource, text under these keys is read by people, never by Bedrock.
 QUIET_KEYS = {"Description": "description", "Tags": "tags"}
+_DEFINITION_QUIET = {"Comment": "comment in a state machine definition"}
 
 
 def template_regions(root: Node) -> tuple[Region, ...]:
@@ -40,6 +41,16 @@ def replaced_regions(duplicates: Sequence[Duplicate]) -> tuple[Region, ...]:
                 d.key)
         for d in duplicates
     )
+
+
+def definition_regions(root: Node, name: str) -> tuple[Region, ...]:
+    """A Step Functions definition file: one region named `name`, one per state; its
+    comments deploy nothing."""
+    states = root.get("States")
+    entries = states.value.items() if states is not None and isinstance(states.value, dict) else ()
+    return (Region(1, root.end_line, None, name),
+            *(_region(state, None, f"{name}.States.{key}") for key, state in entries),
+            *_quiet_keys(root, name, _DEFINITION_QUIET))
 
 
 def _region(node: Node, reason: str | None, label: str) -> Region:
@@ -81,14 +92,14 @@ def _resource(logical_id: str, node: Node) -> Iterator[Region]:
         yield from _quiet_keys(properties, logical_id)
 
 
-def _quiet_keys(node: Node, label: str) -> Iterator[Region]:
+def _quiet_keys(node: Node, label: str, keys: dict[str, str] = QUIET_KEYS) -> Iterator[Region]:
     if isinstance(node.value, dict):
         for key, child in node.value.items():
-            reason = QUIET_KEYS.get(key)
+            reason = keys.get(key)
             if reason is not None:
                 yield _region(child, reason, f"{label}.{key}")
             else:
-                yield from _quiet_keys(child, f"{label}.{key}")
+                yield from _quiet_keys(child, f"{label}.{key}", keys)
     elif isinstance(node.value, list):
         for child in node.value:
-            yield from _quiet_keys(child, label)
+            yield from _quiet_keys(child, label, keys)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Literal
 
 from ..model import Candidate, Leaf, Origin, ParsedFile, Problem, Resource, ScannedText, Span, Suppression
 from ..suppress import make_suppression
@@ -26,7 +27,7 @@ from .definitions import (
 from .load import Duplicate, LoadError, Node, load, load_json
 from .nested import NESTED_TYPES, nested_stack
 from .options import TemplateOptions
-from .regions import replaced_regions, template_regions
+from .regions import definition_regions, replaced_regions, template_regions
 from .resolve import Part, Resolver, elsewhere, intrinsic, placeholder, to_candidates
 
 PARAMETER_TYPE = "AWS::CloudFormation::Parameter"
@@ -82,10 +83,30 @@ def parse_template(
         detail = " ".join(str(exc).split())[:120]
         return _failed(display_path, f"cannot process template: {type(exc).__name__}: {detail}",
                        None, None)
-    syntax = "json" if display_path.lower().endswith(".json") or text.lstrip()[:1] == "{" else "yaml"
     regions = (*template_regions(root), *replaced_regions(duplicates))
     return replace(parsed, problems=(*_duplicate_problems(display_path, duplicates), *parsed.problems),
-                   texts=(ScannedText(display_path, text, syntax, regions),))
+                   texts=(ScannedText(display_path, text, _syntax(text, display_path), regions),))
+
+
+def parse_definition(text: str, display_path: str) -> ParsedFile | None:
+    """A Step Functions definition file (`StartAt` and `States`) as a text to account, so
+    each model in it is still checked where no scanned template reads it (CDK source, the
+    SDK deploy it); None for other YAML or JSON."""
+    text = text.lstrip("\ufeff")
+    if "StartAt" not in text or "States" not in text:
+        return None
+    try:
+        root = _load(text, display_path, [])
+    except Exception:  # any YAML or JSON that does not load is not a definition
+        return None
+    if not (root.is_map and root.get("StartAt") is not None and root.get("States") is not None):
+        return None
+    regions = definition_regions(root, display_path.rsplit("/", 1)[-1])
+    return ParsedFile(display_path, texts=(ScannedText(display_path, text, _syntax(text, display_path), regions),))
+
+
+def _syntax(text: str, display_path: str) -> Literal["json", "yaml"]:
+    return "json" if display_path.lower().endswith(".json") or text.lstrip()[:1] == "{" else "yaml"
 
 
 def looks_like_template(text: str) -> bool:
