@@ -274,4 +274,4 @@ def test_pre_commit_try_repo_runs_the_hook(tmp_path: Path):
         pytest.skip("pre-commit needs the package index to build the hook's environment")
     assert result.returncode == 1, output
     assert "iac-check" in output and "Failed" in output
-    assert "main.tf:2:3 ERROR BDR001" in output and "anthropic.claude-v1" in output
+    assert "main.tf:2:23 ERROR BDR001" in output and "anthropic.claude-v1" in output

@@ -137,7 +137,7 @@ class _Ledger:
     def exact(self, text: ScannedText, lit: Literal) -> bool:
         """A reference at the literal's line, or an origin written there."""
         here = self._at.get((lit.span.file, lit.span.line), ())
-        return any(_same(lit.raw, ref.raw) for ref in here) or self._origin(text, lit)
+        return any(_written_as(lit.raw, ref.raw) for ref in here) or self._origin(text, lit)
 
     def settle(self, text: ScannedText, lit: Literal) -> bool | str:
         """True when a reference accounts for the literal from elsewhere in its block; a
@@ -218,6 +218,13 @@ def _model_unwritten(raw: str) -> bool:
 def _template_shape(template: str) -> re.Pattern[str]:
     pieces = _PLACEHOLDER.split(template)
     return re.compile(".*?".join(re.escape(p) for p in pieces))
+
+
+def _written_as(literal: str, raw: str | None) -> bool:
+    """Whether a reference's raw text is the literal, or what its `${...}` template became."""
+    if _same(literal, raw):
+        return True
+    return raw is not None and "${" in literal and _template_shape(literal).search(raw) is not None
 
 
 def _same(literal: str, raw: str | None) -> bool:
