@@ -60,8 +60,10 @@ def test_cdk_assembly_reads_stack_templates_and_names_construct_paths():
          "ChatStack/ChatFunction/ServiceRole/DefaultPolicy/Resource"),
         ("cdk.out/ChatStack.template.json", 50, 20, 50, "ChatFunction1234ABCD", "ChatStack/ChatFunction/Resource"),
     ]
-    # The asset, tree and cloud-assembly manifests are not templates: no reference, no error.
+    # The asset, tree and cloud-assembly manifests are not templates: no reference, no error;
+    # the construct tree's copy of the model is a mention that says it is not checked.
     assert {f["file"] for f in report["findings"]} == {"cdk.out/ChatStack.template.json"}
+    assert [(m["file"], m["line"]) for m in report["mentions"]] == [("cdk.out/tree.json", 17)]
     _, text, _ = cli("scan", str(CFN / "cdk-app"), "--as-of", "2026-12-01", "--region", "us-east-1")
     assert "ChatFunction1234ABCD.Environment.Variables.MODEL_ID (ChatStack/ChatFunction/Resource)" in text
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from conftest import FIXTURES, by_rule, cli, scan_json
 
+from validator.account import NOT_CHECKED
+
 CFN = FIXTURES / "cloudformation"
 
 
@@ -72,9 +74,13 @@ def test_metadata_suppression_expiry_fails_closed():
     assert [f["suppressed"] for f in by_rule(report, "BDR001")] == [True]
 
 
-def test_non_templates_are_skipped_silently_and_broken_templates_are_bdr000():
+def test_other_yaml_and_json_name_their_models_as_not_checked_and_broken_templates_are_bdr000():
+    # A CI workflow's `--parameter-overrides`, a Kubernetes ConfigMap: not templates, so not
+    # checked, and the report says so for each model they name rather than nothing.
     _, report = scan_json(str(CFN / "not-templates"), "--as-of", "2025-09-01", "--allow-empty")
     assert report["findings"] == [] and report["references"] == [] and report["summary"]["files_scanned"] == 3
+    assert [(m["file"], m["line"], m["reason"]) for m in report["mentions"]] == [
+        ("ci-workflow.yml", 14, NOT_CHECKED), ("ci-workflow.yml", 16, NOT_CHECKED), ("kubernetes.yaml", 6, NOT_CHECKED)]
     _, broken = scan_json(str(CFN / "broken"), "--as-of", "2025-09-01")
     # The alias bomb holds no model text: the prefilter never parses it (nothing to hide).
     assert sorted((f["file"], f["line"]) for f in by_rule(broken, "BDR000")) == [

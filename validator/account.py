@@ -39,6 +39,16 @@ _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _BLOCK_OPEN = re.compile(r"^[ \t]*/\*", re.MULTILINE)
 
 
+NOT_CHECKED = "in a YAML or JSON file that is not a template, plan or state machine definition: not checked"
+
+
+def unchecked_text(file: str, text: str) -> ScannedText:
+    """A YAML or JSON file the scan does not parse, whose every model is a mention saying so."""
+    json = file.lower().endswith(".json")
+    lines = len(line_breaks("json" if json else "yaml").findall(text)) + 1
+    return ScannedText(file, text, "json" if json else "yaml", (Region(1, lines, NOT_CHECKED, file),))
+
+
 @dataclass(frozen=True, slots=True)
 class Literal:
     """Model text found in a scanned text: its span, the text, and its ARN kind if any."""

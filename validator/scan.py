@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, prefilter, suppress
-from .account import account
+from .account import account, unchecked_text
 from .attributes import attribute_table
 from .catalog import Catalog
 from .config import ModelPolicy, Settings
@@ -288,16 +288,17 @@ class _TerraformScan:
 
 def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
                       gate: Gate) -> tuple[str, ParsedFile] | None:
-    """A YAML or JSON file as ("plan" | "template", parsed); None for other data files."""
-    if not_a_template(src.path.name):
-        return None
+    """A YAML or JSON file as ("plan" | "template", parsed); None for other data files
+    that name no model."""
     text, problem = read_text(src.path, src.display, settings.max_file_bytes)
     if text is None:
-        if problem is None or not _looks_like_iac(src, settings.max_file_bytes):
+        if not_a_template(src.path.name) or problem is None or not _looks_like_iac(src, settings.max_file_bytes):
             return None
         return "template", ParsedFile(src.display, problems=(problem,))
     if not _may_reference(text, settings):
         return None
+    if not_a_template(src.path.name):
+        return _unchecked(src, text)
     if looks_like_plan(text):
         plan = parse_plan(text, src.display)
         return ("plan", plan) if plan is not None else None
@@ -307,10 +308,18 @@ def _parse_structured(src: SourceFile, settings: Settings, region: str | None,
     parsed = cloudformation.parse_template(text, src.display, options)
     if parsed is None:
         definition = cloudformation.parse_definition(text, src.display)
-        return None if definition is None else ("template", definition)
+        return _unchecked(src, text) if definition is None else ("template", definition)
     inline = suppress.inline_suppressions(text, src.display)
     return "template", ParsedFile(parsed.path, parsed.resources, parsed.problems, (*parsed.suppressions, *inline),
                                   parsed.texts)
+
+
+def _unchecked(src: SourceFile, text: str) -> tuple[str, ParsedFile] | None:
+    """Other YAML or JSON that names a model (app settings, CDK's construct tree): its
+    models are mentions that say they are not checked, so none passes unseen."""
+    if not prefilter.mentions_model(text.encode()):
+        return None
+    return "template", ParsedFile(src.display, texts=(unchecked_text(src.display, text),))
 
 
 def _may_reference(text: str, settings: Settings) -> bool:
