@@ -192,3 +192,18 @@ def test_an_unfollowed_arn_is_reported_at_its_model(tmp_path: Path):
     _, report = scan_json(str(tmp_path), "--as-of", "2026-12-01")
     [ref] = report["references"]
     assert (ref["line"], ref["column"], ref["attribute"]) == (2, 61, "unused")
+
+
+def test_parameters_are_placed_at_their_ref_inside_join_and_split():
+    # `!Ref ChatModel` as the last element of a multi-line `!Join`, `!Ref Models` split and
+    # selected inside a `!Sub`: each model is reported at the `!Ref` that puts it there,
+    # not at the attribute, with the parameter default as its origin.
+    _, report = scan_json(str(POSITIONS / "placed.yaml"), "--as-of", "2026-12-01", "--region", "us-east-1")
+    assert [(r["line"], r["column"], r["attribute_line"], r["model_id"], r["origin"]["line"])
+            for r in report["references"]] == [
+        (24, 21, 19, "anthropic.claude-v2", 5),
+        (27, 52, 25, "meta.llama2-13b-chat-v1", 8),
+    ]
+    # The default is used: its other entry is one `!Select` did not pick, not an unused default.
+    assert [(m["line"], m["reason"]) for m in report["mentions"]] == [
+        (8, "another entry of the same value is the one used (a map key, list index or mapping not selected)")]

@@ -103,7 +103,7 @@ def account(texts: Iterable[ScannedText], refs: Sequence[Reference], default_reg
                 continue
             # Text in a description or a comment is a mention even where the same model is
             # used nearby: the use is a reference of its own.
-            reason = _quiet_reason(text, lit)
+            reason = _quiet_reason(text, lit, ledger.written_on(lit))
             if reason is None:
                 settled = ledger.settle(text, lit)
                 if settled is True:
@@ -196,6 +196,10 @@ class _Ledger:
             return _NOT_SELECTED
         return False
 
+    def written_on(self, lit: Literal) -> bool:
+        """Whether a reference's value was written on the literal's line."""
+        return bool(self._written.get((lit.span.file, lit.span.line)))
+
     def _within(self, file: str, holding: Sequence[Region]) -> Iterator[int]:
         """References written inside the regions: an entry of a map literal is the origin of
         the values taken from it, at its own line."""
@@ -253,14 +257,16 @@ def _innermost(regions: Sequence[Region], line: int) -> list[Region]:
     return sorted(found, key=lambda r: (-r.start, r.end))
 
 
-def _quiet_reason(text: ScannedText, lit: Literal) -> str | None:
+def _quiet_reason(text: ScannedText, lit: Literal, used: bool) -> str | None:
+    """Why the literal deploys nothing; `used` when a value written on its line is used
+    (a parameter default split into a list, one entry of which is selected)."""
     if lit.kind is not None and lit.kind not in MODEL_KINDS:
         return f"{lit.kind} ARN: names no model to call"
     if _in_comment(text, lit):
         return "comment"
     for region in _innermost(text.regions, lit.span.line):
         if region.reason is not None:
-            return region.reason
+            return _NOT_SELECTED if used else region.reason
     return None
 
 

@@ -15,7 +15,7 @@ NOT_HERE = (Mark(0, None),)
 
 def placed(line: int | None, column: int | None) -> tuple[Mark, ...]:
     """The marks of text put, all of it, at one place (see `Mark.placed`)."""
-    return NOT_HERE if line is None else (Mark(0, line, column, placed=True),)
+    return (Mark(0, line, column, placed=True),)
 
 
 def at(marks: tuple[Mark, ...], text: str, offset: int) -> tuple[Mark, ...]:
@@ -27,12 +27,8 @@ def sliced(marks: tuple[Mark, ...], text: str, start: int, end: int) -> tuple[Ma
     """The marks of `text[start:end]`, counted from its own start."""
     if not marks:
         return ()
-    first = mark_at(marks, start)
-    if first is None or first.line is None:
-        head = NOT_HERE[0]
-    else:
-        line, column = locate(marks, text, start)
-        head = replace(first, offset=0, line=line, column=column)
+    line, column = locate(marks, text, start)
+    head = replace(mark_at(marks, start) or NOT_HERE[0], offset=0, line=line, column=column)
     rest = (replace(m, offset=m.offset - start) for m in within(marks, start, end))
     return (head, *rest)
 
