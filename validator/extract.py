@@ -140,12 +140,10 @@ class _Context:
 
 
 def _written_here(cand: Candidate, parsed: ModelRef | None, offset: int | None) -> bool:
-    """Whether the model is written whole at the use site while another piece of the text
-    came from elsewhere (an ARN's region from a parameter or a variable): the text's origin
-    is that piece's, not the model's, and the place to change the model is here."""
+    """Whether the model is written whole at the use site though the text has an origin: the
+    origin is then another piece's (an ARN's region from a parameter or a variable), not the
+    model's, and the place to change the model is here."""
     if parsed is None or offset is None or cand.origin is None:
-        return False
-    if all(_written(mark) for mark in cand.marks):
         return False
     first = mark_at(cand.marks, offset)
     inside = within(cand.marks, offset, offset + len(parsed.raw) - parsed.model_start)
