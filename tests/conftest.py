@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,6 @@ from typer.testing import CliRunner
 
 from validator.cli import app
 from validator.policydata import bundled
-
-# A mutation run (mutmut) routes each call of the code under test through a trampoline,
-# doubling its stack frames: the input nesting limits need the room they have in a real run.
-if "MUTANT_UNDER_TEST" in os.environ:
-    sys.setrecursionlimit(4 * sys.getrecursionlimit())
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
