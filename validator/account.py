@@ -44,9 +44,9 @@ NOT_CHECKED = "in a YAML or JSON file that is not a template, plan or state mach
 
 def unchecked_text(file: str, text: str) -> ScannedText:
     """A YAML or JSON file the scan does not parse, whose every model is a mention saying so."""
-    json = file.lower().endswith(".json")
-    lines = len(line_breaks("json" if json else "yaml").findall(text)) + 1
-    return ScannedText(file, text, "json" if json else "yaml", (Region(1, lines, NOT_CHECKED, file),))
+    is_json = file.lower().endswith(".json")
+    lines = len(line_breaks("json" if is_json else "yaml").findall(text)) + 1
+    return ScannedText(file, text, "json" if is_json else "yaml", (Region(1, lines, NOT_CHECKED, file),))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..model import Mark, Origin, Span, locate
+from ..model import Mark, Origin, Span
 from ..modelid import could_mention_model
-from ..textmarks import joined, placed
+from ..textmarks import joined
 from .functions import FUNCTIONS, MAX_ITEMS, as_text
 from .syntax import Call, Cond, Expr, ForX, Index, ListX, Lit, MapX, Op, Opaque, Ref, Splat, Template
 
@@ -119,8 +119,7 @@ class Evaluator:
         return self.eval(node.then) + self.eval(node.other)
 
     def _template(self, node: Template) -> list[Val]:
-        places = _interpolation_places(node.parts)
-        return [_join(combo, node.body_line, places) for combo in combos([self.eval(p) for p in node.parts])]
+        return [_join(combo, node.body_line, node.places) for combo in combos([self.eval(p) for p in node.parts])]
 
     def _listx(self, node: ListX) -> list[Val]:
         return _combine([self.eval(i) for i in node.items], list)
@@ -401,23 +400,6 @@ def _capped(val: Val) -> Val:
     if val.known and isinstance(val.value, (str, list, dict)) and len(val.value) > MAX_VALUE_CHARS:
         return unknown(_TOO_LONG)
     return val
-
-
-def _interpolation_places(parts: tuple[Expr, ...]) -> tuple[tuple[Mark, ...], ...]:
-    """Where each interpolation of a template is: at its expression's line, and at the
-    column after the text before it when that text ends on the same line."""
-    out: list[tuple[Mark, ...]] = []
-    for number, part in enumerate(parts):
-        if isinstance(part, Lit) and isinstance(part.value, str):
-            out.append(())
-            continue
-        before = parts[number - 1] if number else None
-        column = None
-        if isinstance(before, Lit) and isinstance(before.value, str) and before.value:
-            line, last = locate(before.marks, before.value, len(before.value) - 1)
-            column = last + 1 if line == part.line and last is not None else None
-        out.append(placed(part.line, column))
-    return tuple(out)
 
 
 def _join(parts: tuple[Val, ...] | list[Val], line: int, places: tuple[tuple[Mark, ...], ...]) -> Val:

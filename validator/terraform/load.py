@@ -120,11 +120,13 @@ def well_formed(config: ConfigFile) -> bool:
         if isinstance(node, tuple):
             stack.extend(node)
             continue
+        if isinstance(node, Mark):
+            if not _well_formed_mark(node):
+                return False
+            continue
         for name in getattr(type(node), "__slots__", ()):
             value = getattr(node, name)
-            if name in _POSITIONS and (type(value) is not int or value < 0) and not _unplaced(node, name, value):
-                return False
-            if isinstance(node, Mark) and not _mark_fields(node):
+            if name in _POSITIONS and (type(value) is not int or value < 0):
                 return False
             if name == "column" and value is not None and type(value) is not int:
                 return False
@@ -136,13 +138,12 @@ def well_formed(config: ConfigFile) -> bool:
     return True
 
 
-def _unplaced(node: object, name: str, value: object) -> bool:
-    """A mark's line is None for text not written where it is used."""
-    return isinstance(node, Mark) and name == "line" and value is None
-
-
-def _mark_fields(mark: Mark) -> bool:
-    return type(mark.offset) is int and mark.offset >= 0 and type(mark.flows) is bool and type(mark.placed) is bool
+def _well_formed_mark(mark: Mark) -> bool:
+    """An offset, a line (None: not written where it is used), a column, two flags."""
+    counts = (mark.offset, *((mark.line,) if mark.line is not None else ()))
+    return all(type(n) is int and n >= 0 for n in counts) \
+        and (mark.column is None or type(mark.column) is int) \
+        and type(mark.flows) is bool and type(mark.placed) is bool
 
 
 _PARSERS: dict[str, Callable[[str, str], ConfigFile]] = {

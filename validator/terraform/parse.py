@@ -26,7 +26,7 @@ from lark.exceptions import UnexpectedInput
 
 from ..deadline import PARSE_SECONDS
 from ..model import Mark, locate
-from ..textmarks import joined, sliced, within
+from ..textmarks import joined, placed, sliced, within
 from . import tables
 from .syntax import (
     Attribute,
@@ -627,7 +627,24 @@ def _template(parts: list[Expr], line: int, body_line: int) -> Expr:
     if all(_is_text(p) for p in merged):
         # A heredoc's text starts on the line after its marker.
         return merged[0] if merged else Lit("", body_line, (Mark(0, body_line),))
-    return Template(tuple(merged), line, body_line)
+    return Template(tuple(merged), line, body_line, _interpolation_places(merged))
+
+
+def _interpolation_places(parts: list[Expr]) -> tuple[tuple[Mark, ...], ...]:
+    """Where each interpolation of a template is: at its expression's line, and at the
+    column after the text before it when that text ends on the same line."""
+    out: list[tuple[Mark, ...]] = []
+    for number, part in enumerate(parts):
+        if _is_text(part):
+            out.append(())
+            continue
+        before = parts[number - 1] if number else None
+        column = None
+        if isinstance(before, Lit) and isinstance(before.value, str) and before.value:
+            line, last = locate(before.marks, before.value, len(before.value) - 1)
+            column = last + 1 if line == part.line and last is not None else None
+        out.append(placed(part.line, column))
+    return tuple(out)
 
 
 def _is_text(node: Expr) -> bool:

@@ -12,7 +12,7 @@ from ..model import Mark
 
 Scalar = str | int | float | bool | None
 # The shape of these objects, in the parse cache's key: an entry of another shape is never read.
-SHAPE = 2
+SHAPE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +30,14 @@ class Lit:
 class Template:
     """A string with interpolations; `parts` are literal text (`Lit`) and expressions in order.
 
-    `body_line` is where the text starts: the line after `<<EOT` for a heredoc.
+    `body_line` is where the text starts: the line after `<<EOT` for a heredoc. `places`
+    says, for each part, where the value of an interpolation is put (() for text).
     """
 
     parts: tuple[Expr, ...]
     line: int
     body_line: int
+    places: tuple[tuple[Mark, ...], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
